@@ -1,0 +1,45 @@
+package io.gatehouse;
+
+/**
+ * The stable, machine-readable codes the gateway puts in the {@code code} member of its problem
+ * responses. Clients may switch on them; a code is never renamed once released.
+ */
+public enum ErrorCode {
+    MISSING_CREDENTIALS(401, "Missing credentials"),
+    INVALID_API_KEY(401, "Invalid API key"),
+    INVALID_TOKEN(401, "Invalid token"),
+    INVALID_SIGNATURE(401, "Invalid signature"),
+    FORBIDDEN(403, "Forbidden"),
+    NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    VALIDATION_ERROR(400, "Validation error"),
+    RATE_LIMIT_EXCEEDED(429, "Rate limit exceeded"),
+    TOO_MANY_AUTH_FAILURES(429, "Too many failed authentication attempts"),
+    SERVICE_UNAVAILABLE(503, "Service unavailable"),
+    INTERNAL_ERROR(500, "Internal error");
+
+    private final int status;
+    private final String title;
+
+    ErrorCode(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The HTTP status that goes with this code. */
+    public int status() {
+        return status;
+    }
+
+    /** A short, human-readable summary that does not change from occurrence to occurrence. */
+    public String title() {
+        return title;
+    }
+
+    /** The problem type URI for this code, stable across releases. */
+    public String typeUri() {
+        return "urn:gatehouse:problem:" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}

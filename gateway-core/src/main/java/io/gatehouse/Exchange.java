@@ -1,0 +1,50 @@
+package io.gatehouse;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The container-neutral view of one HTTP request, as an adapter (servlet filter, test harness,
+ * embedding code) hands it to {@link Gateway#admit(Exchange)}.
+ *
+ * <p>An exchange exposes what arrived on the wire and nothing derived: the gateway computes the
+ * normalized path, the client address and the request id itself (see {@link GatewayRequest}).
+ *
+ * <p>Not thread-safe; confine to one request.
+ */
+public interface Exchange {
+
+    /** The request method in upper case, e.g. {@code POST}. */
+    String method();
+
+    /** The request path as received, still percent-encoded, without the query string. */
+    String rawPath();
+
+    /** The raw query string without the leading {@code ?}, or the empty string if none. */
+    String query();
+
+    /** The first value of the named header (case-insensitive), or {@code null} if absent. */
+    String header(String name);
+
+    /** Every value of the named header (case-insensitive), in arrival order; empty if absent. */
+    List<String> headerValues(String name);
+
+    /** The names of all headers present, each once. */
+    Iterable<String> headerNames();
+
+    /** The address of the connected peer (an IP literal), before any proxy headers are applied. */
+    String remoteAddress();
+
+    /** The declared body length, or {@code -1} when unknown (chunked or absent). */
+    long contentLength();
+
+    /**
+     * Reads the request body, but never more than {@code maxBytes + 1} bytes, so that a caller can
+     * tell "exactly at the limit" from "over the limit" without buffering an oversized body.
+     * Adapters must keep what was read available to the application behind the gateway.
+     *
+     * @return the bytes read; empty when there is no body
+     * @throws IOException when the body cannot be read from the connection
+     */
+    byte[] readBody(int maxBytes) throws IOException;
+}

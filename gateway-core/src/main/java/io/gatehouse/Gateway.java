@@ -1,0 +1,280 @@
+package io.gatehouse;
+
+import io.gatehouse.auth.AuthResult;
+import io.gatehouse.auth.Authenticator;
+import io.gatehouse.auth.Principal;
+import io.gatehouse.limit.LimitDecision;
+import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.route.PathNormalizer;
+import io.gatehouse.route.Route;
+import io.gatehouse.route.RouteMatch;
+import io.gatehouse.route.Router;
+import io.gatehouse.validate.ValidationResult;
+import io.gatehouse.validate.Validator;
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The gateway: decides, for each request, whether it may reach its target. Adapters (the servlet
+ * filter, embedding code) call {@link #admit(Exchange)} and act on the returned
+ * {@link Admission}.
+ *
+ * <p>The steps, in order: request id; path normalization and routing (404/405); authentication
+ * (401); authorization (403); every limit at once (429/503); body size (413) and validation
+ * (400/415). The first step that refuses decides, and nothing consumed by an earlier step stays
+ * held.
+ *
+ * <p>Thread-safe; build one and share it.
+ */
+public final class Gateway {
+
+    /** The header carrying the request id in both directions. */
+    public static final String REQUEST_ID_HEADER = "X-Request-ID";
+
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.gatehouse.access");
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+    private final Router router;
+    private final Authenticator authenticator;
+    private final RateLimiter rateLimiter;
+    private final ClientAddressResolver clientAddresses;
+    private final LongSupplier nanoTime;
+
+    private Gateway(Builder builder) {
+        this.router = builder.router;
+        this.authenticator = builder.authenticator;
+        this.rateLimiter = builder.rateLimiter;
+        this.clientAddresses = new ClientAddressResolver(builder.trustedProxies);
+        this.nanoTime = builder.nanoTime;
+    }
+
+    /** Starts a gateway over {@code routes}. */
+    public static Builder builder(Router router) {
+        return new Builder(router);
+    }
+
+    /**
+     * Decides on one request. Never throws for a bad request: every refusal, and every failure
+     * of a pluggable part, comes back as {@link Admission.Rejected}.
+     *
+     * @return {@link Admission.Admitted}, whose grant the caller must complete, or
+     *     {@link Admission.Rejected}
+     */
+    public Admission admit(Exchange exchange) {
+        long started = nanoTime.getAsLong();
+        String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
+        ResponseHeaders idHeader = ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        try {
+            return decide(exchange, requestId, idHeader, started);
+        } catch (RuntimeException | IOException e) {
+            LOG.error("request {} failed while being admitted", requestId, e);
+            return reject(Problem.of(ErrorCode.INTERNAL_ERROR,
+                    "the gateway could not process this request", requestId), idHeader);
+        }
+    }
+
+    private Admission decide(Exchange exchange, String requestId, ResponseHeaders idHeader,
+            long started) throws IOException {
+        String path = PathNormalizer.normalize(exchange.rawPath());
+        if (path == null) {
+            return reject(Problem.of(ErrorCode.VALIDATION_ERROR,
+                    "the request path is malformed or ambiguous", requestId), idHeader);
+        }
+        RouteMatch match = router.match(exchange.method(), path);
+        if (match instanceof RouteMatch.NotFound) {
+            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId), idHeader);
+        }
+        if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
+            String allow = String.join(", ", new java.util.TreeSet<>(notAllowed.allowed()));
+            return reject(Problem.of(ErrorCode.METHOD_NOT_ALLOWED,
+                    exchange.method() + " is not allowed here; allowed: " + allow, requestId),
+                    ResponseHeaders.builder().addAll(idHeader).add("Allow", allow).build());
+        }
+        Route route = ((RouteMatch.Found) match).route();
+        GatewayRequest request = new GatewayRequest(exchange, requestId, path,
+                clientAddresses.resolve(exchange));
+
+        Principal principal;
+        AuthResult auth = authenticator.authenticate(request);
+        if (auth instanceof AuthResult.Authenticated authenticated) {
+            principal = authenticated.principal();
+        } else if (auth instanceof AuthResult.Rejected rejected) {
+            return reject(Problem.of(rejected.code(), rejected.detail(), requestId), idHeader);
+        } else if (route.publicAccess()) {
+            principal = Principal.anonymous();
+        } else {
+            return reject(Problem.of(ErrorCode.MISSING_CREDENTIALS,
+                    "this route requires credentials: an API key in X-API-Key or "
+                            + "Authorization: Bearer", requestId), idHeader);
+        }
+        if (!principal.hasRoles(route.requiredRoles())
+                || !principal.hasPermissions(route.requiredPermissions())) {
+            return reject(Problem.of(ErrorCode.FORBIDDEN, forbiddenDetail(principal, route),
+                    requestId), idHeader);
+        }
+
+        LimitDecision limits = rateLimiter.acquire(request, principal, route);
+        ResponseHeaders headers = idHeader.with(limits.headers());
+        if (limits instanceof LimitDecision.Denied denied) {
+            return reject(denied.problem(), headers);
+        }
+        LimitDecision.Hold hold = ((LimitDecision.Allowed) limits).hold();
+        try {
+            Problem invalid = validate(request, route);
+            if (invalid != null) {
+                hold.complete(-1);
+                return reject(invalid, headers);
+            }
+        } catch (RuntimeException | IOException e) {
+            hold.complete(-1);
+            throw e;
+        }
+        return new Admission.Admitted(request, route, principal,
+                new RequestGrant(request, route, principal, hold, started), headers);
+    }
+
+    private static Problem validate(GatewayRequest request, Route route) throws IOException {
+        int maxBody = route.maxBodyBytes();
+        if (request.exchange().contentLength() > maxBody) {
+            return tooLarge(request, maxBody);
+        }
+        if (request.body(maxBody).length > maxBody) {
+            return tooLarge(request, maxBody);
+        }
+        for (Validator validator : route.validators()) {
+            if (validator.validate(request) instanceof ValidationResult.Invalid invalid) {
+                Problem problem = Problem.of(invalid.code(), invalid.detail(), request.requestId());
+                if (!invalid.errors().isEmpty()) {
+                    problem = problem.with("errors", invalid.errors().stream()
+                            .map(error -> java.util.Map.of("field", error.field(),
+                                    "message", error.message()))
+                            .toList());
+                }
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private static Problem tooLarge(GatewayRequest request, int maxBody) {
+        return Problem.of(ErrorCode.PAYLOAD_TOO_LARGE,
+                "the request body exceeds " + maxBody + " bytes", request.requestId())
+                .with("max_bytes", maxBody);
+    }
+
+    private static String forbiddenDetail(Principal principal, Route route) {
+        Set<String> missingRoles = new java.util.TreeSet<>(route.requiredRoles());
+        missingRoles.removeAll(principal.roles());
+        Set<String> missingPermissions = new java.util.TreeSet<>(route.requiredPermissions());
+        missingPermissions.removeAll(principal.permissions());
+        StringBuilder detail = new StringBuilder("the caller lacks");
+        if (!missingRoles.isEmpty()) {
+            detail.append(" roles ").append(missingRoles);
+        }
+        if (!missingPermissions.isEmpty()) {
+            detail.append(missingRoles.isEmpty() ? " " : " and ").append("permissions ")
+                    .append(missingPermissions);
+        }
+        return detail.append(" required by route ").append(route.id()).toString();
+    }
+
+    private static Admission reject(Problem problem, ResponseHeaders headers) {
+        return new Admission.Rejected(problem, headers);
+    }
+
+    /** The grant of one admitted request. Thread-safe. */
+    private final class RequestGrant implements Grant {
+        private final GatewayRequest request;
+        private final Route route;
+        private final Principal principal;
+        private final LimitDecision.Hold hold;
+        private final long started;
+        private final AtomicBoolean completed = new AtomicBoolean();
+
+        RequestGrant(GatewayRequest request, Route route, Principal principal,
+                LimitDecision.Hold hold, long started) {
+            this.request = request;
+            this.route = route;
+            this.principal = principal;
+            this.hold = hold;
+            this.started = started;
+        }
+
+        @Override
+        public void complete(Outcome outcome) {
+            Objects.requireNonNull(outcome, "outcome");
+            if (!completed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                hold.complete(outcome.actualCost());
+            } catch (RuntimeException e) {
+                LOG.warn("request {}: releasing its limits failed", request.requestId(), e);
+            }
+            if (ACCESS.isInfoEnabled()) {
+                long micros = (nanoTime.getAsLong() - started) / 1_000;
+                MDC.put("request_id", request.requestId());
+                MDC.put("principal", principal.id());
+                MDC.put("route", route.id());
+                try {
+                    ACCESS.info("{} {} {} {}us principal={} route={} client={}",
+                            request.method(), request.path(), outcome.status(), micros,
+                            principal.id(), route.id(), request.clientAddress());
+                } finally {
+                    MDC.remove("request_id");
+                    MDC.remove("principal");
+                    MDC.remove("route");
+                }
+            }
+        }
+    }
+
+    /** Collects a gateway's parts. Not thread-safe. */
+    public static final class Builder {
+        private final Router router;
+        private Authenticator authenticator = Authenticator.none();
+        private RateLimiter rateLimiter = RateLimiter.unlimited();
+        private List<String> trustedProxies = List.of();
+        private LongSupplier nanoTime = System::nanoTime;
+
+        private Builder(Router router) {
+            this.router = Objects.requireNonNull(router, "router");
+        }
+
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
+        }
+
+        public Builder rateLimiter(RateLimiter rateLimiter) {
+            this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+            return this;
+        }
+
+        /**
+         * Peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed, as IP
+         * addresses or CIDR blocks (IPv4 or IPv6). Without any, the client address is the peer.
+         */
+        public Builder trustedProxies(List<String> trustedProxies) {
+            this.trustedProxies = List.copyOf(trustedProxies);
+            return this;
+        }
+
+        /** The monotonic nanosecond source used to time requests; {@code System::nanoTime} by default. */
+        public Builder nanoTime(LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        public Gateway build() {
+            return new Gateway(this);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.gatehouse;
+
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * One request as the gateway sees it while admitting it: the adapter's {@link Exchange} plus what
+ * the gateway derived from it (request id, normalized path, client address).
+ *
+ * <p>Not thread-safe; confine to one request.
+ */
+public final class GatewayRequest {
+
+    private final Exchange exchange;
+    private final String requestId;
+    private final String path;
+    private final String clientAddress;
+    private byte[] body;
+
+    /**
+     * Creates the gateway's view of {@code exchange}.
+     *
+     * @param path          the normalized path (see {@link io.gatehouse.route.PathNormalizer})
+     * @param clientAddress the caller's address after trusted-proxy resolution
+     */
+    public GatewayRequest(Exchange exchange, String requestId, String path, String clientAddress) {
+        this.exchange = Objects.requireNonNull(exchange, "exchange");
+        this.requestId = Objects.requireNonNull(requestId, "requestId");
+        this.path = Objects.requireNonNull(path, "path");
+        this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
+    }
+
+    /** The adapter's raw view of the request. */
+    public Exchange exchange() {
+        return exchange;
+    }
+
+    /** The id of this request, echoed in {@code X-Request-ID} and every problem. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The request method in upper case. */
+    public String method() {
+        return exchange.method();
+    }
+
+    /** The normalized, percent-decoded path that routing matched against. */
+    public String path() {
+        return path;
+    }
+
+    /** The caller's address: the peer, or the client named by a trusted proxy. */
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    /** The first value of header {@code name}, or {@code null}. */
+    public String header(String name) {
+        return exchange.header(name);
+    }
+
+    /**
+     * The request body, read once and shared by every later caller. The first call reads at most
+     * {@code maxBytes + 1} bytes, so a result longer than {@code maxBytes} means the body is too
+     * large and was not read to its end; later calls return the same bytes whatever they pass.
+     */
+    public byte[] body(int maxBytes) throws IOException {
+        if (body == null) {
+            body = exchange.readBody(maxBytes);
+        }
+        return body;
+    }
+}

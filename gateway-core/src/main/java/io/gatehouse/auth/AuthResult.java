@@ -1,0 +1,51 @@
+package io.gatehouse.auth;
+
+import io.gatehouse.ErrorCode;
+import java.util.Objects;
+
+/**
+ * What an {@link Authenticator} concluded about one request. A value, never an exception: a
+ * refused credential is an ordinary outcome on the hot path.
+ *
+ * <p>Immutable.
+ */
+public sealed interface AuthResult {
+
+    /** The credential was verified; {@code principal} is who is calling. */
+    record Authenticated(Principal principal) implements AuthResult {
+        public Authenticated {
+            Objects.requireNonNull(principal, "principal");
+        }
+    }
+
+    /**
+     * The request carries no credential this authenticator understands, so another authenticator
+     * (or anonymous access on a public route) may still apply.
+     */
+    record NoCredentials() implements AuthResult {
+    }
+
+    /**
+     * A credential was presented and refused. The detail is safe to show the caller: it names
+     * the reason, never the secret.
+     */
+    record Rejected(ErrorCode code, String detail) implements AuthResult {
+        public Rejected {
+            Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(detail, "detail");
+        }
+    }
+
+    /** The shared "no credentials" result. */
+    static AuthResult noCredentials() {
+        return Holder.NO_CREDENTIALS;
+    }
+
+    /** Shares the one instance of the stateless result. */
+    final class Holder {
+        private static final NoCredentials NO_CREDENTIALS = new NoCredentials();
+
+        private Holder() {
+        }
+    }
+}

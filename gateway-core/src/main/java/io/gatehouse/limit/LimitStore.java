@@ -1,0 +1,39 @@
+package io.gatehouse.limit;
+
+import java.util.List;
+
+/**
+ * Where limit state lives: in this JVM or shared (Redis). Core owns the semantics (see
+ * {@link Algorithm}); a store applies them atomically and passes the contract test kit in
+ * {@code gateway-core}'s test-jar.
+ *
+ * <p>Implementations must be thread-safe.
+ */
+public interface LimitStore extends AutoCloseable {
+
+    /**
+     * Checks and consumes every permit of one request atomically: if any permit is refused, none
+     * is consumed. Never waits for capacity.
+     *
+     * @param permits the limits of one request, at least one
+     * @param leaseId identifies this request's concurrency leases, for {@link #release}
+     * @return the decision; when allowed, the caller must later {@link #release} concurrency
+     *     permits and may {@link #settle} costs
+     * @throws LimitStoreException when the store cannot be reached or answers nonsense
+     */
+    Verdict tryAcquire(List<Permit> permits, String leaseId);
+
+    /**
+     * Corrects the cost charged for an admitted permit once the actual cost is known: refunds the
+     * difference, or charges it (possibly driving the balance below zero, so later requests wait).
+     */
+    void settle(Permit permit, long actualCost);
+
+    /** Releases the concurrency lease {@code leaseId} held for {@code permit}; idempotent. */
+    void release(Permit permit, String leaseId);
+
+    /** Frees the store's resources. */
+    @Override
+    default void close() {
+    }
+}

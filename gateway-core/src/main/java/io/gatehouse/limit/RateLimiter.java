@@ -1,0 +1,30 @@
+package io.gatehouse.limit;
+
+import io.gatehouse.GatewayRequest;
+import io.gatehouse.auth.Principal;
+import io.gatehouse.route.Route;
+
+/**
+ * Decides whether a request fits every limit that applies to it: the limits of the principal's
+ * tier plus those of the route.
+ *
+ * <p>Implementations must be thread-safe and must never park a caller waiting for capacity.
+ */
+@FunctionalInterface
+public interface RateLimiter {
+
+    /**
+     * Checks and consumes all limits of {@code request} in one atomic step.
+     *
+     * @return {@link LimitDecision.Allowed}, whose hold the caller must complete, or
+     *     {@link LimitDecision.Denied}
+     */
+    LimitDecision acquire(GatewayRequest request, Principal principal, Route route);
+
+    /** A limiter that admits everything and sends no headers. */
+    static RateLimiter unlimited() {
+        LimitDecision allowed = new LimitDecision.Allowed(
+                io.gatehouse.ResponseHeaders.empty(), LimitDecision.Hold.nothing());
+        return (request, principal, route) -> allowed;
+    }
+}

@@ -1,0 +1,184 @@
+package io.gatehouse.route;
+
+import io.gatehouse.limit.LimitRule;
+import io.gatehouse.validate.Validator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A route: which requests it takes (methods and path pattern), who may call it, which limits and
+ * validators apply beyond the caller's tier, and where admitted requests go.
+ *
+ * <p>Immutable.
+ */
+public final class Route {
+
+    /** Default largest body a route accepts: 1 MiB. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+    private final String id;
+    private final Set<String> methods;
+    private final PathPattern pattern;
+    private final boolean publicAccess;
+    private final Set<String> requiredRoles;
+    private final Set<String> requiredPermissions;
+    private final List<LimitRule> limits;
+    private final List<Validator> validators;
+    private final int maxBodyBytes;
+    private final long cost;
+
+    private Route(Builder builder) {
+        this.id = builder.id;
+        this.methods = Set.copyOf(builder.methods);
+        this.pattern = builder.pattern;
+        this.publicAccess = builder.publicAccess;
+        this.requiredRoles = Set.copyOf(builder.requiredRoles);
+        this.requiredPermissions = Set.copyOf(builder.requiredPermissions);
+        this.limits = List.copyOf(builder.limits);
+        this.validators = List.copyOf(builder.validators);
+        this.maxBodyBytes = builder.maxBodyBytes;
+        this.cost = builder.cost;
+    }
+
+    /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
+    public static Builder builder(String id, String pathPattern) {
+        return new Builder(id, PathPattern.parse(pathPattern));
+    }
+
+    /** The route's name, used in logs, metrics and {@link io.gatehouse.limit.KeyScope#ROUTE}. */
+    public String id() {
+        return id;
+    }
+
+    /** Methods this route takes, upper case; empty means any. */
+    public Set<String> methods() {
+        return methods;
+    }
+
+    public PathPattern pattern() {
+        return pattern;
+    }
+
+    /** Whether callers without credentials are admitted (as the anonymous principal). */
+    public boolean publicAccess() {
+        return publicAccess;
+    }
+
+    /** Roles a principal must all hold, or 403. */
+    public Set<String> requiredRoles() {
+        return requiredRoles;
+    }
+
+    /** Permissions (scopes) a principal must all hold, or 403. */
+    public Set<String> requiredPermissions() {
+        return requiredPermissions;
+    }
+
+    /** Limits of this route, applied in addition to those of the caller's tier. */
+    public List<LimitRule> limits() {
+        return limits;
+    }
+
+    /** Validators run in order once the request is authenticated and within its limits. */
+    public List<Validator> validators() {
+        return validators;
+    }
+
+    /** The largest request body accepted; larger ones get 413 without being read. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** Units one request takes from cost-weighted limits. */
+    public long cost() {
+        return cost;
+    }
+
+    /** Whether this route takes {@code method}. */
+    public boolean allowsMethod(String method) {
+        return methods.isEmpty() || methods.contains(method);
+    }
+
+    @Override
+    public String toString() {
+        return id + " " + (methods.isEmpty() ? "*" : new TreeSet<>(methods)) + " " + pattern;
+    }
+
+    /** Collects a route's settings. Not thread-safe. */
+    public static final class Builder {
+        private final String id;
+        private final PathPattern pattern;
+        private final Set<String> methods = new TreeSet<>();
+        private boolean publicAccess;
+        private final Set<String> requiredRoles = new TreeSet<>();
+        private final Set<String> requiredPermissions = new TreeSet<>();
+        private final List<LimitRule> limits = new ArrayList<>();
+        private final List<Validator> validators = new ArrayList<>();
+        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private long cost = 1;
+
+        private Builder(String id, PathPattern pattern) {
+            this.id = Objects.requireNonNull(id, "id");
+            this.pattern = pattern;
+        }
+
+        /** Restricts the route to these methods (any case). */
+        public Builder methods(String... methods) {
+            for (String method : methods) {
+                this.methods.add(method.toUpperCase(Locale.ROOT));
+            }
+            return this;
+        }
+
+        /** Admits callers without credentials. */
+        public Builder publicAccess() {
+            this.publicAccess = true;
+            return this;
+        }
+
+        public Builder requireRoles(String... roles) {
+            requiredRoles.addAll(List.of(roles));
+            return this;
+        }
+
+        public Builder requirePermissions(String... permissions) {
+            requiredPermissions.addAll(List.of(permissions));
+            return this;
+        }
+
+        public Builder limit(LimitRule rule) {
+            limits.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        public Builder validator(Validator validator) {
+            validators.add(Objects.requireNonNull(validator, "validator"));
+            return this;
+        }
+
+        public Builder maxBodyBytes(int maxBodyBytes) {
+            if (maxBodyBytes < 0) {
+                throw new IllegalArgumentException(
+                        "route '" + id + "' maxBodyBytes must not be negative, was " + maxBodyBytes);
+            }
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        public Builder cost(long cost) {
+            if (cost < 1) {
+                throw new IllegalArgumentException("route '" + id + "' cost must be at least 1, was " + cost);
+            }
+            this.cost = cost;
+            return this;
+        }
+
+        public Route build() {
+            return new Route(this);
+        }
+    }
+}
