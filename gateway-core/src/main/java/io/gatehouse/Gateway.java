@@ -142,10 +142,14 @@ public final class Gateway {
 
     private static Problem validate(GatewayRequest request, Route route) throws IOException {
         int maxBody = route.maxBodyBytes();
-        if (request.exchange().contentLength() > maxBody) {
+        long declaredLength = request.exchange().contentLength();
+        if (declaredLength > maxBody) {
             return tooLarge(request, maxBody);
         }
-        if (request.body(maxBody).length > maxBody) {
+        // A declared length within the limit is enforced by the container, so the body is only
+        // read when a validator needs it: uploads to routes without validators stream through.
+        boolean mustRead = declaredLength < 0 || !route.validators().isEmpty();
+        if (mustRead && request.body(maxBody).length > maxBody) {
             return tooLarge(request, maxBody);
         }
         for (Validator validator : route.validators()) {
