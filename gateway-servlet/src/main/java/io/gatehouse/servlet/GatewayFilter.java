@@ -74,8 +74,11 @@ import org.slf4j.LoggerFactory;
  * context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
  * }</pre>
  *
- * <p>Embedded Tomcat 11:
+ * <p>Embedded Tomcat 11 (the connector setting makes Tomcat wait for the application before
+ * answering {@code Expect: 100-continue}, so an oversized upload is refused before it is sent;
+ * Jetty waits by default):
  * <pre>{@code
+ * tomcat.getConnector().setProperty("continueResponseTiming", "onRead");
  * Context context = tomcat.addContext("", null);
  * FilterDef gatehouse = new FilterDef();
  * gatehouse.setFilterName("gatehouse");

@@ -165,7 +165,8 @@ sealed interface ServletContainer {
             // Tomcat reports a filter that fails to initialize by logging it and marking the
             // context failed; capture the log record to surface the cause to the test.
             List<Throwable> failures = new ArrayList<>();
-            Logger contextLog = Logger.getLogger("org.apache.catalina.core.StandardContext");
+            // The context logs under a per-container name below org.apache.catalina.
+            Logger contextLog = Logger.getLogger("org.apache.catalina");
             Handler capture = new Handler() {
                 @Override
                 public void publish(LogRecord record) {
