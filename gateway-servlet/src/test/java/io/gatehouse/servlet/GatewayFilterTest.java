@@ -12,6 +12,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.net.Socket;
+import java.net.URI;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 
@@ -449,6 +451,29 @@ class GatewayFilterTest {
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build());
 
         assertProblem(response, 404, "NOT_FOUND", "Not found", "no route for /app/echo");
+        assertThat(deployed.app().invocations).isEmpty();
+    }
+
+    static List<Arguments> bypassAttempts() {
+        List<String> paths = List.of("/%61pp/echo", "/app/async/../echo", "/app/async/%2e%2e/echo",
+                "/app//echo", "/app/echo;x=y", "/app/ECHO/", "/app/%65cho");
+        return ServletContainer.all().stream()
+                .flatMap(container -> paths.stream().map(path -> Arguments.of(container, path)))
+                .toList();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("bypassAttempts")
+    void disguisedPathToAProtectedRouteNeverReachesTheApplicationWithoutCredentials(
+            ServletContainer container, String path) throws Exception {
+        Deployed deployed = on(container);
+        URI uri = URI.create("http://127.0.0.1:" + deployed.running().port() + path);
+
+        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+
+        assertThat(response.statusCode()).isBetween(400, 499);
         assertThat(deployed.app().invocations).isEmpty();
     }
 
