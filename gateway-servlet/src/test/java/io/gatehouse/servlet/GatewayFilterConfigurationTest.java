@@ -13,12 +13,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -92,6 +95,65 @@ class GatewayFilterConfigurationTest {
             assertThat(get(running, "/open").statusCode()).isEqualTo(200);
             assertThat(get(running, "/closed").statusCode()).isEqualTo(404);
         }
+    }
+
+    private static final String YAML = """
+            routes:
+              - id: hello
+                methods: [GET]
+                path: ${HELLO_PATH_IS_UNSET:-/hello}
+                public: true
+              - id: private
+                methods: [GET]
+                path: /private
+            """;
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void yamlFileNamedInInitParameterConfiguresTheRoutes(ServletContainer container,
+            @TempDir Path directory) throws Exception {
+        Path file = Files.writeString(directory.resolve("gateway.yaml"), YAML);
+        var deployment = ServletContainer.Deployment.byClass(
+                Map.of("gatehouse.config", file.toString()), Map.of(), new HelloServlet());
+
+        try (var running = container.start(deployment)) {
+            assertThat(get(running, "/hello").body()).isEqualTo("hello");
+            // The file configures no authenticator, so protected routes stay closed.
+            assertThat(get(running, "/private").statusCode()).isEqualTo(401);
+            assertThat(get(running, "/elsewhere").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void yamlFileNamedInSystemPropertyIsTheLastResort(ServletContainer container,
+            @TempDir Path directory) throws Exception {
+        Path file = Files.writeString(directory.resolve("gateway.yaml"), YAML);
+        var deployment = ServletContainer.Deployment.byClass(Map.of(), Map.of(),
+                new HelloServlet());
+        System.setProperty("gatehouse.config", file.toString());
+        try (var running = container.start(deployment)) {
+            assertThat(get(running, "/hello").statusCode()).isEqualTo(200);
+            assertThat(get(running, "/elsewhere").statusCode()).isEqualTo(404);
+        } finally {
+            System.clearProperty("gatehouse.config");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void invalidYamlFileFailsStartupNamingTheParameterAndTheBadValue(ServletContainer container,
+            @TempDir Path directory) throws Exception {
+        Path file = Files.writeString(directory.resolve("gateway.yaml"),
+                "routes: [{id: r, path: /r, cost: free}]\n");
+        var deployment = ServletContainer.Deployment.byClass(
+                Map.of("gatehouse.config", file.toString()), Map.of(), new HelloServlet());
+
+        Throwable failure = catchThrowable(() -> container.start(deployment).close());
+
+        assertThat(failure).isNotNull();
+        assertThat(fullTrace(failure)).contains("init parameter gatehouse.config='" + file
+                + "': " + file + ": routes[0].cost: must be a whole number, was 'free'");
     }
 
     @ParameterizedTest(name = "{0}")
