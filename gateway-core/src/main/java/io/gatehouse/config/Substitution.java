@@ -72,7 +72,9 @@ final class Substitution {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (!(c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')) {
+            boolean letterOrDigit = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+                    || c >= '0' && c <= '9';
+            if (!(c == '_' || letterOrDigit)) {
                 return false;
             }
         }

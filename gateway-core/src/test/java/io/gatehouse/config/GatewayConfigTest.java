@@ -187,7 +187,8 @@ class GatewayConfigTest {
                 + Long.MAX_VALUE + ", was 0");
         assertThatThrownBy(() -> GatewayConfig.parse("""
                 routes: [{id: r, path: /r, pubilc: true}]
-                """, NO_ENV)).hasMessageStartingWith("routes[0].pubilc: unknown key; known keys are");
+                """, NO_ENV))
+                .hasMessageStartingWith("routes[0].pubilc: unknown key; known keys are");
         assertThatThrownBy(() -> GatewayConfig.parse("""
                 routes: [{id: r, path: /r, public: maybe}]
                 """, NO_ENV)).hasMessage("routes[0].public: must be true or false, was 'maybe'");

@@ -186,11 +186,13 @@ public final class GatewayFilter implements Filter {
             return;
         }
         throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
-                + "set init parameter " + FACTORY_PARAMETER + " to a " + GatewayFactory.class.getName()
+                + "set init parameter " + FACTORY_PARAMETER + " to a "
+                + GatewayFactory.class.getName()
                 + " class, init parameter or system property " + CONFIG_PARAMETER
                 + " to a YAML file, or servlet-context attribute " + GATEWAY_ATTRIBUTE
                 + " to a Gateway"
-                + (attribute == null ? "" : " (it holds a " + attribute.getClass().getName() + ")"));
+                + (attribute == null ? ""
+                        : " (it holds a " + attribute.getClass().getName() + ")"));
     }
 
     private static Gateway fromFile(String path, String source) throws ServletException {

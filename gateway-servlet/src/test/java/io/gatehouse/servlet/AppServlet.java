@@ -36,8 +36,9 @@ final class AppServlet extends HttpServlet {
             throws IOException, ServletException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         invocations.computeIfAbsent(path, key -> new AtomicInteger()).incrementAndGet();
-        if (request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE) instanceof Admission admission) {
-            requestIds.add(admission.requestId());
+        Object admission = request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE);
+        if (admission instanceof Admission admitted) {
+            requestIds.add(admitted.requestId());
         }
         switch (path) {
             case "/echo", "/json" -> echo(request.getInputStream().readAllBytes(), response);

@@ -96,7 +96,8 @@ class GatewayFilterTest {
         return servers.get(container.toString());
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+    private HttpResponse<byte[]> send(HttpRequest request)
+            throws IOException, InterruptedException {
         return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     }
 
@@ -149,7 +150,8 @@ class GatewayFilterTest {
         assertThat(response.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
         assertThat(deployed.app().requestIds).containsExactly("req-admitted-1");
         await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(deployed.gateways().completed("echo")).isEqualTo(1));
+                .untilAsserted(() -> assertThat(deployed.gateways().completed("echo"))
+                        .isEqualTo(1));
         assertThat(deployed.gateways().acquired("echo")).isEqualTo(1);
     }
 
@@ -227,7 +229,8 @@ class GatewayFilterTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
 
         assertProblem(response, 401, "MISSING_CREDENTIALS", "Missing credentials",
-                "this route requires credentials: an API key in X-API-Key or Authorization: Bearer");
+                "this route requires credentials: an API key in X-API-Key or "
+                        + "Authorization: Bearer");
         assertThat(JSON.readTree(response.body()).get("request_id").asText()).isEqualTo("req-401");
         assertThat(deployed.app().invocations).isEmpty();
         assertThat(deployed.gateways().acquired("echo")).isZero();
