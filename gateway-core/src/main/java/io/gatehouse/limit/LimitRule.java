@@ -33,6 +33,7 @@ public final class LimitRule {
     private final boolean shadow;
     private final ChronoUnit calendarUnit;
     private final ZoneId zone;
+    private final boolean countRequests;
     private final int hash;
     /** Token bucket: one token in scaled units, {@code P / gcd(L, P)}. */
     final long tokenUnit;
@@ -57,6 +58,7 @@ public final class LimitRule {
         this.shadow = builder.shadow;
         this.calendarUnit = builder.calendarUnit;
         this.zone = builder.zone;
+        this.countRequests = builder.countRequests || algorithm == Algorithm.CONCURRENCY;
         long gcd = gcd(limit, periodMicros);
         this.tokenUnit = periodMicros / gcd;
         this.refillRate = limit / gcd;
@@ -68,7 +70,7 @@ public final class LimitRule {
             case FIXED_WINDOW, SLIDING_LOG, CONCURRENCY -> periodMicros;
         } + Limits.MARGIN_MICROS;
         this.hash = Objects.hash(name, algorithm, limit, periodMicros, burst, scope,
-                calendarUnit, zone);
+                calendarUnit, zone, countRequests);
     }
 
     private static long gcd(long a, long b) {
@@ -152,6 +154,25 @@ public final class LimitRule {
         return shadow;
     }
 
+    /**
+     * Whether every request counts as one unit whatever its route's cost. When false (the
+     * default, except for concurrency) a request takes its route's cost and its actual cost is
+     * settled when it completes.
+     */
+    public boolean countsRequests() {
+        return countRequests;
+    }
+
+    /** The calendar unit of a calendar-aligned fixed window, if it is one. */
+    public java.util.Optional<ChronoUnit> calendarUnit() {
+        return java.util.Optional.ofNullable(calendarUnit);
+    }
+
+    /** The time zone of a calendar-aligned fixed window, if it is one. */
+    public java.util.Optional<ZoneId> zone() {
+        return java.util.Optional.ofNullable(zone);
+    }
+
     /** Whether this fixed window follows the calendar (days, weeks, months) of a time zone. */
     public boolean calendarAligned() {
         return calendarUnit != null;
@@ -223,7 +244,8 @@ public final class LimitRule {
                 && failurePolicy == rule.failurePolicy
                 && shadow == rule.shadow
                 && calendarUnit == rule.calendarUnit
-                && Objects.equals(zone, rule.zone);
+                && Objects.equals(zone, rule.zone)
+                && countRequests == rule.countRequests;
     }
 
     @Override
@@ -235,7 +257,7 @@ public final class LimitRule {
     public String toString() {
         return name + "[" + algorithm + " " + limit + "/"
                 + (calendarUnit == null ? period : calendarUnit + " in " + zone) + ", burst " + burst
-                + ", by " + scope + (shadow ? ", shadow" : "") + "]";
+                + ", by " + scope + (countRequests ? ", requests" : "") + (shadow ? ", shadow" : "") + "]";
     }
 
     /** Collects a rule's settings. Not thread-safe. */
@@ -250,13 +272,15 @@ public final class LimitRule {
         private boolean shadow;
         private ChronoUnit calendarUnit;
         private ZoneId zone;
+        private boolean countRequests;
 
         private Builder(String name, Algorithm algorithm) {
             this.name = Objects.requireNonNull(name, "name");
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
-            if (name.isBlank() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"')) {
+            if (name.isBlank() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
                 throw new IllegalArgumentException(
-                        "limit name must be printable ASCII without spaces or quotes: '" + name + "'");
+                        "limit name must be printable ASCII without spaces, quotes or backslashes: '"
+                                + name + "'");
             }
         }
 
@@ -301,6 +325,12 @@ public final class LimitRule {
 
         public Builder failurePolicy(FailurePolicy failurePolicy) {
             this.failurePolicy = Objects.requireNonNull(failurePolicy, "failurePolicy");
+            return this;
+        }
+
+        /** Counts every request as one unit, ignoring route costs (see {@link #countsRequests()}). */
+        public Builder countRequests() {
+            this.countRequests = true;
             return this;
         }
 
