@@ -35,8 +35,10 @@ public final class LimitStores {
         if (maximumKeys < 1) {
             throw new IllegalArgumentException("maximumKeys must be at least 1, was " + maximumKeys);
         }
-        // Maintenance runs on the calling threads: no pool to size or leak, and eviction stays
-        // deterministic under a fake clock.
-        return new InMemoryLimitStore(clock, maximumKeys, Runnable::run);
+        // Cache maintenance runs on the calling threads: no pool to size or leak, and eviction
+        // stays deterministic. The periodic idle sweep runs in the common pool so no request
+        // pays for walking every key.
+        return new InMemoryLimitStore(clock, maximumKeys, Runnable::run,
+                java.util.concurrent.ForkJoinPool.commonPool());
     }
 }
