@@ -124,7 +124,8 @@ final class InMemoryLimitStore implements LimitStore {
             }
             if (j > 0 && sorted[j - 1] == state) {
                 throw new IllegalArgumentException(
-                        "two permits name the same state: " + permit.rule().name() + " " + permit.key());
+                        "two permits name the same state: " + permit.rule().name() + " "
+                                + permit.key());
             }
             sorted[j] = state;
         }

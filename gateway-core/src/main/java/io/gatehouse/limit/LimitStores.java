@@ -33,7 +33,8 @@ public final class LimitStores {
     public static LimitStore inMemory(MicroClock clock, long maximumKeys) {
         Objects.requireNonNull(clock, "clock");
         if (maximumKeys < 1) {
-            throw new IllegalArgumentException("maximumKeys must be at least 1, was " + maximumKeys);
+            throw new IllegalArgumentException(
+                    "maximumKeys must be at least 1, was " + maximumKeys);
         }
         // Cache maintenance runs on the calling threads: no pool to size or leak, and eviction
         // stays deterministic. The periodic idle sweep runs in the common pool so no request

@@ -86,7 +86,8 @@ class TieredRateLimiterGatewayTest {
         assertThat(rejected.headers().get("X-RateLimit-Limit")).isEqualTo("10");
         assertThat(rejected.headers().get("X-RateLimit-Remaining")).isEqualTo("0");
         assertThat(rejected.headers().get("X-RateLimit-Reset")).isEqualTo("3600");
-        assertThat(rejected.headers().get("RateLimit-Policy")).isEqualTo("\"per-hour\";q=10;w=3600");
+        assertThat(rejected.headers().get("RateLimit-Policy"))
+                .isEqualTo("\"per-hour\";q=10;w=3600");
         assertThat(rejected.headers().get("RateLimit")).isEqualTo("\"per-hour\";r=0;t=3600");
         assertThat(rejected.headers().get("X-Request-ID")).isNotBlank();
         String json = new String(rejected.problem().toJson(), StandardCharsets.UTF_8);
@@ -224,7 +225,8 @@ class TieredRateLimiterGatewayTest {
         Gateway gateway = gateway(TieredRateLimiter.builder(LimitStores.inMemory(clock))
                 .clock(clock).tier(FREE).unknownTier("free").build());
         Admission admission = call(gateway, "gold-key");
-        assertThat(admission.headers().get("RateLimit-Policy")).isEqualTo("\"per-hour\";q=10;w=3600");
+        assertThat(admission.headers().get("RateLimit-Policy"))
+                .isEqualTo("\"per-hour\";q=10;w=3600");
         assertThatThrownBy(() -> TieredRateLimiter.builder(LimitStores.inMemory(clock))
                 .tier(FREE).unknownTier("silver").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("silver");
