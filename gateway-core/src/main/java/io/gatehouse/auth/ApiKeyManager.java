@@ -2,30 +2,43 @@ package io.gatehouse.auth;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * The API key lifecycle over an {@link ApiKeyStore}: create (the plaintext is returned once),
- * import, list, revoke. The admin HTTP API and the command line call this; the request path uses
- * the {@link #authenticator()} it hands out, which shares its hasher, format and clock.
+ * import, list, revoke, expire and rotate with a grace period. The admin HTTP API and the
+ * command line call this; the request path uses the {@link #authenticator()} it hands out, which
+ * shares its store, hasher, format and clock.
  *
- * <p>Every operation is idempotent where the word applies: revoking a revoked key changes
- * nothing, importing a key that is already stored returns the stored record.
+ * <p>Every change is idempotent: revoking a revoked key keeps the first revocation, expiring
+ * never extends an earlier expiry, importing a stored key returns the stored record, rotating a
+ * rotated key reports {@link ApiKeyRotation.AlreadyRotated}. Revocation and expiry take effect
+ * on the next request that the authenticator sees. Changes are published as
+ * {@link SecurityEvent}s.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. Changes are serialized within this manager; several managers (JVMs) sharing
+ * one store may interleave, so run administrative changes through one of them.
  */
 public final class ApiKeyManager {
 
     private final ApiKeyStore store;
     private final ApiKeyGenerator generator;
+    private final ApiKeyFormat format;
     private final Clock clock;
+    private final SecurityEvents events;
+    private final String defaultPrefix;
     private final ApiKeyAuthenticator authenticator;
 
     private ApiKeyManager(Builder builder) {
         this.store = builder.store;
         this.clock = builder.clock;
+        this.format = builder.format;
+        this.events = builder.events;
+        this.defaultPrefix = builder.format.prefix(builder.defaultPrefix);
         this.generator = new ApiKeyGenerator(builder.format, builder.hasher, builder.random,
                 builder.clock);
         this.authenticator = ApiKeyAuthenticator.builder(builder.store)
@@ -49,15 +62,28 @@ public final class ApiKeyManager {
         return store;
     }
 
+    public ApiKeyFormat format() {
+        return format;
+    }
+
+    /** {@link #create(String, ApiKeySpec, AdminContext)} by the system itself. */
+    public NewApiKey create(String prefix, ApiKeySpec spec) {
+        return create(prefix, spec, AdminContext.system());
+    }
+
     /**
      * Creates and stores a new key with {@code prefix} (e.g. {@code sk_live_} or {@code sk_test}).
      *
      * @return the plaintext, which the caller must hand over now: it is not kept anywhere
      * @throws IllegalArgumentException when the prefix is unknown
      */
-    public NewApiKey create(String prefix, ApiKeySpec spec) {
+    public NewApiKey create(String prefix, ApiKeySpec spec, AdminContext context) {
         NewApiKey key = generator.generate(prefix, spec);
-        store.save(key.record());
+        synchronized (this) {
+            store.save(key.record());
+        }
+        publish(SecurityEvent.Type.KEY_CREATED, context, key.record(),
+                "created for " + spec.principalId() + " on tier " + spec.tier());
         return key;
     }
 
@@ -77,8 +103,10 @@ public final class ApiKeyManager {
                 return existing.get();
             }
             store.save(record);
-            return record;
         }
+        publish(SecurityEvent.Type.KEY_IMPORTED, AdminContext.system(), record,
+                "imported for " + spec.principalId() + " on tier " + spec.tier());
+        return record;
     }
 
     /** The record of key {@code keyId}. */
@@ -91,21 +119,113 @@ public final class ApiKeyManager {
         return store.list();
     }
 
+    /** {@link #revoke(String, AdminContext)} by the system itself. */
+    public Optional<ApiKeyRecord> revoke(String keyId) {
+        return revoke(keyId, AdminContext.system());
+    }
+
     /**
      * Revokes key {@code keyId} at once. Revoking a revoked key keeps the first revocation time.
      *
      * @return the revoked record, or empty when no such key exists
      */
-    public synchronized Optional<ApiKeyRecord> revoke(String keyId) {
-        Optional<ApiKeyRecord> found = store.findById(keyId);
-        if (found.isEmpty()) {
-            return found;
-        }
-        ApiKeyRecord revoked = found.get().withRevokedAt(clock.instant());
-        if (revoked != found.get()) {
+    public Optional<ApiKeyRecord> revoke(String keyId, AdminContext context) {
+        ApiKeyRecord revoked;
+        synchronized (this) {
+            Optional<ApiKeyRecord> found = store.findById(keyId);
+            if (found.isEmpty() || found.get().revoked()) {
+                return found;
+            }
+            revoked = found.get().withRevokedAt(clock.instant());
             store.save(revoked);
         }
+        publish(SecurityEvent.Type.KEY_REVOKED, context, revoked, "revoked by "
+                + context.actor());
         return Optional.of(revoked);
+    }
+
+    /**
+     * Makes key {@code keyId} expire at {@code at} (now or later), unless it already expires
+     * earlier: expiring never extends a key's life.
+     *
+     * @return the record as now stored, or empty when no such key exists
+     */
+    public Optional<ApiKeyRecord> expire(String keyId, Instant at, AdminContext context) {
+        ApiKeyRecord expiring;
+        synchronized (this) {
+            Optional<ApiKeyRecord> found = store.findById(keyId);
+            if (found.isEmpty()) {
+                return found;
+            }
+            ApiKeyRecord record = found.get();
+            if (record.expiresAt() != null && !record.expiresAt().isAfter(at)) {
+                return found;
+            }
+            expiring = record.withExpiresAt(at);
+            store.save(expiring);
+        }
+        publish(SecurityEvent.Type.KEY_EXPIRED, context, expiring, "set to expire at " + at
+                + " by " + context.actor());
+        return Optional.of(expiring);
+    }
+
+    /**
+     * Replaces key {@code keyId} by a new key with the same owner, tier, grants, address lists
+     * and lifetime, and the same prefix (or the default prefix for imported keys). The old key
+     * keeps working until {@code grace} has passed (or until its own earlier expiry); a zero
+     * grace ends it at once.
+     *
+     * @return {@link ApiKeyRotation.Rotated} with the new plaintext, or why nothing changed
+     */
+    public ApiKeyRotation rotate(String keyId, Duration grace, AdminContext context) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("rotation grace period must not be negative, was "
+                    + grace);
+        }
+        ApiKeyRotation.Rotated rotated;
+        synchronized (this) {
+            Optional<ApiKeyRecord> found = store.findById(keyId);
+            if (found.isEmpty()) {
+                return new ApiKeyRotation.NotFound(keyId);
+            }
+            ApiKeyRecord old = found.get();
+            Instant now = clock.instant();
+            if (old.rotatedTo() != null) {
+                return new ApiKeyRotation.AlreadyRotated(old);
+            }
+            if (old.revoked()) {
+                return new ApiKeyRotation.NotRotatable(old, "the key is revoked");
+            }
+            if (old.expiredAt(now)) {
+                return new ApiKeyRotation.NotRotatable(old, "the key has expired");
+            }
+            Duration lifetime = old.expiresAt() == null ? null
+                    : Duration.between(old.createdAt(), old.expiresAt());
+            ApiKeySpec spec = new ApiKeySpec(old.principalId(), old.tier(), old.roles(),
+                    old.permissions(), lifetime, old.allowFrom(), old.denyFrom());
+            String prefix = format.prefixOf(old.hint());
+            NewApiKey successor = generator.generate(prefix == null ? defaultPrefix : prefix,
+                    spec);
+            Instant graceEnd = now.plus(grace);
+            Instant oldExpiry = old.expiresAt() != null && old.expiresAt().isBefore(graceEnd)
+                    ? old.expiresAt() : graceEnd;
+            // The successor is stored first: a failure in between leaves the old key intact.
+            store.save(successor.record());
+            ApiKeyRecord retiring = old.withExpiresAt(oldExpiry)
+                    .withRotatedTo(successor.keyId());
+            store.save(retiring);
+            rotated = new ApiKeyRotation.Rotated(successor, retiring);
+        }
+        publish(SecurityEvent.Type.KEY_ROTATED, context, rotated.previous(), "rotated to "
+                + rotated.successor().keyId() + ", old key valid until "
+                + rotated.previous().expiresAt() + ", by " + context.actor());
+        return rotated;
+    }
+
+    private void publish(SecurityEvent.Type type, AdminContext context, ApiKeyRecord record,
+            String detail) {
+        events.publish(new SecurityEvent(type, clock.instant(), context.requestId(),
+                context.clientAddress(), record.keyId(), detail));
     }
 
     /** Collects a manager's parts. Not thread-safe. */
@@ -115,6 +235,8 @@ public final class ApiKeyManager {
         private ApiKeyFormat format = ApiKeyFormat.defaults();
         private Clock clock = Clock.systemUTC();
         private SecureRandom random;
+        private SecurityEvents events = SecurityEvents.logging();
+        private String defaultPrefix = "sk_live_";
 
         private Builder(ApiKeyStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -140,6 +262,18 @@ public final class ApiKeyManager {
         /** The randomness for keys and ids; a new {@link SecureRandom} by default. */
         public Builder random(SecureRandom random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** Where key changes are reported; {@link SecurityEvents#logging()} by default. */
+        public Builder events(SecurityEvents events) {
+            this.events = Objects.requireNonNull(events, "events");
+            return this;
+        }
+
+        /** The prefix of successors of imported (prefix-less) keys; {@code sk_live_} by default. */
+        public Builder defaultPrefix(String prefix) {
+            this.defaultPrefix = Objects.requireNonNull(prefix, "prefix");
             return this;
         }
 
