@@ -65,11 +65,11 @@ public final class PathPattern {
      * @return whether the path matched; {@code variables} is only meaningful if it did
      */
     public boolean match(String path, Map<String, String> variables) {
+        if (path.equals("/")) {
+            return segments.length == 0;
+        }
         int position = 1;
         int length = path.length();
-        if (path.equals("/")) {
-            length = 1;
-        }
         for (String segment : segments) {
             if (position > length) {
                 return false;
