@@ -28,6 +28,8 @@ final class AppServlet extends HttpServlet {
     final List<byte[]> bodies = new CopyOnWriteArrayList<>();
     /** Request ids the application saw in the admission attribute. */
     final List<String> requestIds = new CopyOnWriteArrayList<>();
+    /** Per request, whether the gateway handed over a replaying wrapper, in order. */
+    final List<Boolean> replayed = new CopyOnWriteArrayList<>();
     /** Released by a test to let an async response finish. */
     volatile CountDownLatch asyncGate = new CountDownLatch(0);
 
@@ -36,6 +38,7 @@ final class AppServlet extends HttpServlet {
             throws IOException, ServletException {
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         invocations.computeIfAbsent(path, key -> new AtomicInteger()).incrementAndGet();
+        replayed.add(request instanceof ReplayingRequest);
         Object admission = request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE);
         if (admission instanceof Admission admitted) {
             requestIds.add(admitted.requestId());
@@ -107,6 +110,7 @@ final class AppServlet extends HttpServlet {
         invocations.clear();
         bodies.clear();
         requestIds.clear();
+        replayed.clear();
         asyncGate = new CountDownLatch(0);
     }
 }

@@ -149,6 +149,9 @@ class GatewayFilterTest {
         assertThat(response.headers().firstValue("X-Request-ID")).hasValue("req-admitted-1");
         assertThat(response.headers().firstValue("X-RateLimit-Remaining")).hasValue("99");
         assertThat(deployed.app().requestIds).containsExactly("req-admitted-1");
+        // The route has no validators and the length was declared: the body streamed through
+        // untouched, the application reading it straight from the container.
+        assertThat(deployed.app().replayed).containsExactly(false);
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(deployed.gateways().completed("echo"))
                         .isEqualTo(1));
@@ -170,6 +173,7 @@ class GatewayFilterTest {
         assertThat(response.body()).isEqualTo(body);
         assertThat(deployed.app().bodies).hasSize(1);
         assertThat(deployed.app().bodies.get(0)).isEqualTo(body);
+        assertThat(deployed.app().replayed).containsExactly(true);
     }
 
     @ParameterizedTest(name = "{0}")
