@@ -53,7 +53,8 @@ final class ContentDigest {
             if (algorithm == null) {
                 continue;
             }
-            if (!(entry.getValue() instanceof Item item) || !(item.value() instanceof Bytes given)) {
+            if (!(entry.getValue() instanceof Item item)
+                    || !(item.value() instanceof Bytes given)) {
                 return "Content-Digest " + entry.getKey() + " is not a byte sequence";
             }
             if (!MessageDigest.isEqual(digest(algorithm, body), given.value())) {

@@ -110,7 +110,8 @@ public final class RequestSigner {
             params.put("tag", tag);
         }
         InnerList input = new InnerList(covered, params);
-        byte[] base = MessageSignatures.signatureBase(new ClientRequest(method, uri, fields), input);
+        byte[] base = MessageSignatures.signatureBase(new ClientRequest(method, uri, fields),
+                input);
         byte[] signature;
         try {
             signature = algorithm.sign(key, base);

@@ -68,7 +68,8 @@ public enum SignatureAlgorithm {
                     && "Ed25519".equalsIgnoreCase(edec.getParams().getName());
             case ECDSA_P256_SHA256 -> key instanceof ECKey ec
                     && ec.getParams().getCurve().getField().getFieldSize() == 256;
-            case RSA_PSS_SHA512 -> key instanceof RSAKey rsa && rsa.getModulus().bitLength() >= 2048;
+            case RSA_PSS_SHA512 -> key instanceof RSAKey rsa
+                    && rsa.getModulus().bitLength() >= 2048;
         };
         if (!fits) {
             throw new IllegalArgumentException("a " + key.getAlgorithm() + " key cannot be used "

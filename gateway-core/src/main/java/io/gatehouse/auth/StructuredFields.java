@@ -370,7 +370,8 @@ final class StructuredFields {
         if (fraction < 1 || fraction > 3) {
             throw fail("decimal needs 1 to 3 fraction digits");
         }
-        return new BigDecimal(text);
+        // Normalized so that 1.50 and 1.5, which serialize alike, are also equal values.
+        return new BigDecimal(text).stripTrailingZeros();
     }
 
     private String parseString() {

@@ -139,7 +139,8 @@ class Rfc9421VectorsTest {
             new Alteration("\"content-type\"", "POST", "/foo?param=Value&Pet=dog",
                     set("Content-Type", "text/plain")),
             new Alteration("\"content-digest\"", "POST", "/foo?param=Value&Pet=dog",
-                    set("Content-Digest", "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")),
+                    set("Content-Digest",
+                            "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:")),
             new Alteration("\"content-length\"", "POST", "/foo?param=Value&Pet=dog",
                     set("Content-Length", "19")),
             new Alteration("\"@query-param\";name=\"Pet\"", "POST", "/foo?param=Value&Pet=cat",
@@ -228,7 +229,8 @@ class Rfc9421VectorsTest {
     @Test
     void ed25519VectorIsReproducedExactly() throws Exception {
         PrivateKey privateKey = KeyFactory.getInstance("Ed25519").generatePrivate(
-                new PKCS8EncodedKeySpec(Base64.getDecoder().decode(Rfc9421Vectors.ED25519_PRIVATE)));
+                new PKCS8EncodedKeySpec(
+                        Base64.getDecoder().decode(Rfc9421Vectors.ED25519_PRIVATE)));
 
         byte[] signature = SignatureAlgorithm.ED25519.sign(privateKey,
                 base(Rfc9421Vectors.INPUT_SIG_B26).getBytes(StandardCharsets.UTF_8));
@@ -294,7 +296,8 @@ class Rfc9421VectorsTest {
         assertThat(verify(transformRequest("GET", "/demo?name1=Value1&Name2=value2&param=added",
                 "example.org", more))).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(verify(transformRequest("GET", "/demo?name1=Value1&Name2=value2",
-                "example.org", List.<String[]>of(new String[] {"Accept", "application/json, */*"}))))
+                "example.org",
+                List.<String[]>of(new String[] {"Accept", "application/json, */*"}))))
                 .isInstanceOf(AuthResult.Authenticated.class);
 
         assertThat(verify(transformRequest("POST", "/demo?name1=Value1&Name2=value2",
@@ -318,8 +321,8 @@ class Rfc9421VectorsTest {
     void contentDigestChecksRefuseDisagreeingDeprecatedAndMalformedDigests() {
         byte[] withNewline = (BODY + "\n").getBytes(StandardCharsets.UTF_8);
         assertThat(ContentDigest.mismatch("sha-256=:d435Qo+nKZ+gLcUHn7GQtQ72hiBVAgqoLsZnZPiTGPk=:,"
-                + "sha-512=:YMAam51Jz/jOATT6/zvHrLVgOYTGFy1d6GJiOHTohq4yP+pgk4vf2aCsyRZOtw8MjkM7iw7y"
-                + "Z/WkppmM44T3qg==:", withNewline))
+                + "sha-512=:YMAam51Jz/jOATT6/zvHrLVgOYTGFy1d6GJiOHTohq4yP+pgk4vf2aCs"
+                + "yRZOtw8MjkM7iw7yZ/WkppmM44T3qg==:", withNewline))
                 .isEqualTo("Content-Digest sha-256 does not match the body");
         assertThat(ContentDigest.mismatch("sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:",
                 withNewline)).isNull();
@@ -340,7 +343,8 @@ class Rfc9421VectorsTest {
         fields.put("content-type", List.of("application/json"));
         fields.put("content-digest", List.of(BODY_DIGEST));
         fields.put("content-length", List.of("18"));
-        Map<String, StructuredFields.Member> input = StructuredFields.parseDictionary(signatureInput);
+        Map<String, StructuredFields.Member> input =
+                StructuredFields.parseDictionary(signatureInput);
         InnerList covered = (InnerList) input.values().iterator().next();
         return new String(MessageSignatures.signatureBase(new TestMessage("POST", "example.com",
                 "https", "/foo", "param=Value&Pet=dog", -1, fields), covered),
