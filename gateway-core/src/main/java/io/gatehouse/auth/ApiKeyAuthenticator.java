@@ -18,8 +18,9 @@ import java.util.Optional;
  * wrong checksum, length or alphabet is refused without a store lookup. Any other key is hashed
  * and looked up by hash; the stored hash is compared again in constant time, so a store that
  * answered for the wrong hash cannot let a request in. Revoked and expired keys are refused with
- * {@link ErrorCode#INVALID_API_KEY}; no detail ever contains more of the key than its prefix and
- * last four characters.
+ * {@link ErrorCode#INVALID_API_KEY}; a key used from outside its address lists is refused with
+ * {@link ErrorCode#FORBIDDEN}. No detail ever contains more of the key than its prefix and last
+ * four characters.
  *
  * <p>Thread-safe.
  */
@@ -83,6 +84,10 @@ public final class ApiKeyAuthenticator implements Authenticator {
         if (record.expiredAt(now)) {
             return reject("the API key " + record.hint() + " (" + record.keyId()
                     + ") has expired");
+        }
+        if (!record.permitsAddress(request.clientAddress())) {
+            return new AuthResult.Rejected(ErrorCode.FORBIDDEN, "the API key " + record.hint()
+                    + " (" + record.keyId() + ") may not be used from this address");
         }
         store.recordUse(record.keyId(), now);
         return new AuthResult.Authenticated(record.toPrincipal());

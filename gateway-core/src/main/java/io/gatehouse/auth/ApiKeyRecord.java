@@ -1,5 +1,6 @@
 package io.gatehouse.auth;
 
+import io.gatehouse.Cidr;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -60,6 +61,17 @@ public record ApiKeyRecord(
         Objects.requireNonNull(createdAt, "createdAt");
         allowFrom = List.copyOf(allowFrom);
         denyFrom = List.copyOf(denyFrom);
+        // Fails here, naming the block, rather than on the first request with this key.
+        Cidr.parseAll(allowFrom);
+        Cidr.parseAll(denyFrom);
+    }
+
+    /** Whether a caller at {@code clientAddress} may use this key, per its address lists. */
+    public boolean permitsAddress(String clientAddress) {
+        if (allowFrom.isEmpty() && denyFrom.isEmpty()) {
+            return true;
+        }
+        return Cidr.permits(Cidr.parseAll(allowFrom), Cidr.parseAll(denyFrom), clientAddress);
     }
 
     /** Whether the key has been revoked. */

@@ -6,7 +6,6 @@ import io.gatehouse.auth.StructuredFields.Bytes;
 import io.gatehouse.auth.StructuredFields.InnerList;
 import io.gatehouse.auth.StructuredFields.Item;
 import io.gatehouse.auth.StructuredFields.Member;
-import io.gatehouse.route.Route;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -282,7 +281,7 @@ public final class SignatureAuthenticator implements Authenticator {
         private String label;
         private String requiredTag;
         private String scheme = "https";
-        private int maxBodyBytes = Route.DEFAULT_MAX_BODY_BYTES;
+        private int maxBodyBytes = 1 << 20;
 
         private Builder(SignatureKeyResolver keys) {
             this.keys = Objects.requireNonNull(keys, "keys");
@@ -353,7 +352,7 @@ public final class SignatureAuthenticator implements Authenticator {
             return this;
         }
 
-        /** Largest body whose digest is checked; larger requests are refused. */
+        /** Largest body whose digest is checked (1 MiB by default); larger ones are refused. */
         public Builder maxBodyBytes(int maxBodyBytes) {
             if (maxBodyBytes < 0) {
                 throw new IllegalArgumentException("maxBodyBytes must not be negative, was "
