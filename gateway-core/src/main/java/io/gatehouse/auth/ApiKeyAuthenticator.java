@@ -66,14 +66,14 @@ public final class ApiKeyAuthenticator implements Authenticator {
             // A known prefix with a wrong checksum cannot be a key we issued: no lookup needed.
             return reject("the API key " + format.hint(key) + " is malformed");
         }
-        byte[] presented = hasher.hash(key).getBytes(StandardCharsets.US_ASCII);
-        Optional<ApiKeyRecord> found = store.findByHash(new String(presented,
-                StandardCharsets.US_ASCII));
+        String hash = hasher.hash(key);
+        Optional<ApiKeyRecord> found = store.findByHash(hash);
         if (found.isEmpty()) {
             return reject("the API key is not valid");
         }
         ApiKeyRecord record = found.get();
-        if (!MessageDigest.isEqual(presented, record.hash().getBytes(StandardCharsets.US_ASCII))) {
+        if (!MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
+                record.hash().getBytes(StandardCharsets.US_ASCII))) {
             return reject("the API key is not valid");
         }
         Instant now = clock.instant();

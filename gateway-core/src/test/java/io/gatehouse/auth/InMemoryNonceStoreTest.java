@@ -6,11 +6,16 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-class InMemoryNonceStoreTest {
+class InMemoryNonceStoreTest extends NonceStoreContract {
 
     private final MutableClock clock = MutableClock.at("2026-01-01T00:00:00Z");
     private final InMemoryNonceStore store = new InMemoryNonceStore(1000, clock);
     private final Instant inFiveMinutes = Instant.parse("2026-01-01T00:05:00Z");
+
+    @Override
+    protected NonceStore newStore() {
+        return new InMemoryNonceStore(1000, java.time.Clock.systemUTC());
+    }
 
     @Test
     void aNonceIsAcceptedOncePerScope() {
