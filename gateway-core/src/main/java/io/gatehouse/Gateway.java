@@ -101,8 +101,13 @@ public final class Gateway {
         GatewayRequest request = new GatewayRequest(exchange, requestId, path,
                 clientAddresses.resolve(exchange));
 
+        if (!route.permitsAddress(request.clientAddress())) {
+            return reject(Problem.of(ErrorCode.FORBIDDEN, "route " + route.id()
+                    + " may not be called from this address", requestId), idHeader);
+        }
+
         Principal principal;
-        AuthResult auth = authenticator.authenticate(request);
+        AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
         } else if (auth instanceof AuthResult.Rejected rejected) {
