@@ -35,7 +35,8 @@ class OptionsTest {
 
     @Test
     void optionWithoutValueIsRefused() {
-        assertThat(Options.parse("--port")).isEqualTo(new Options.Bad("option --port needs a value"));
+        assertThat(Options.parse("--port"))
+                .isEqualTo(new Options.Bad("option --port needs a value"));
         assertThat(Options.parse("--host=")).isEqualTo(
                 new Options.Bad("option --host needs a non-empty value"));
     }
