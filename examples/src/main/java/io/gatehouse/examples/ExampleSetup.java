@@ -3,6 +3,8 @@ package io.gatehouse.examples;
 import io.gatehouse.Gateway;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeySpec;
+import io.gatehouse.auth.AuthFailureGuard;
+import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.NewApiKey;
 import io.gatehouse.limit.LimitRule;
@@ -31,6 +33,9 @@ final class ExampleSetup {
 
     /** The largest invocation body accepted: 1 MiB. */
     static final int MAX_INVOCATION_BYTES = 1 << 20;
+
+    /** Refused keys allowed per client address and minute. */
+    static final int MAX_AUTH_FAILURES = 10;
 
     static final String FREE = "free";
     static final String PREMIUM = "premium";
@@ -75,7 +80,8 @@ final class ExampleSetup {
 
     /**
      * Builds the gateway of the example: the demo tenants' keys imported (only their hashes are
-     * stored), a fresh development key on the premium tier, the three tiers in memory.
+     * stored), a fresh development key on the premium tier, key guessing throttled per client
+     * address, the three tiers in memory.
      */
     static ExampleSetup create(Clocks clocks) {
         ApiKeyManager keys = ApiKeyManager.builder(new InMemoryApiKeyStore())
@@ -90,8 +96,14 @@ final class ExampleSetup {
                 .clock(clocks.micros())
                 .tiers(tiers())
                 .build();
+        // Guessing keys is throttled per client address: after 10 refused keys within a minute
+        // the address gets 429 without its keys even being looked up.
+        Authenticator authenticator = AuthFailureGuard.builder(keys.authenticator())
+                .maxFailures(MAX_AUTH_FAILURES, Duration.ofMinutes(1))
+                .clock(clocks.wallClock())
+                .build();
         Gateway gateway = Gateway.builder(routes())
-                .authenticator(keys.authenticator())
+                .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .build();
         return new ExampleSetup(gateway, devKey.plaintext());

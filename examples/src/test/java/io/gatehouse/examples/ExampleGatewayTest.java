@@ -102,6 +102,25 @@ class ExampleGatewayTest {
     }
 
     @Test
+    void guessingKeysIsThrottledPerClientAddress() throws Exception {
+        for (int i = 1; i <= 10; i++) {
+            assertThat(invoke("guess_" + i, "{\"prompt\": \"hi\"}").statusCode())
+                    .as("guess %d", i).isEqualTo(401);
+        }
+
+        HttpResponse<String> throttled = invoke("guess_11", "{\"prompt\": \"hi\"}");
+        HttpResponse<String> evenAValidKey = invoke(ALICE, "{\"prompt\": \"hi\"}");
+
+        JsonNode problem = problem(throttled, 429, "TOO_MANY_AUTH_FAILURES");
+        assertThat(header(throttled, "Retry-After")).isEqualTo("6");
+        assertThat(problem.get("retry_after").asLong()).isEqualTo(6);
+        problem(evenAValidKey, 429, "TOO_MANY_AUTH_FAILURES");
+
+        wallClock.set(NOW.plusSeconds(6));
+        assertThat(invoke(ALICE, "{\"prompt\": \"hi\"}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void missingKeyGets401MissingCredentials() throws Exception {
         HttpResponse<String> response = invoke(null, "{\"prompt\": \"hi\"}");
 
