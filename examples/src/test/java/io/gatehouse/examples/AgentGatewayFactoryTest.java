@@ -59,8 +59,8 @@ class AgentGatewayFactoryTest {
         server.start();
         try {
             HttpClient client = HttpClient.newHttpClient();
-            URI invocations =
-                    URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/agent/invocations");
+            URI invocations = URI.create(
+                    "http://127.0.0.1:" + connector.getLocalPort() + "/agent/invocations");
             HttpRequest.Builder request = HttpRequest.newBuilder(invocations)
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"));
