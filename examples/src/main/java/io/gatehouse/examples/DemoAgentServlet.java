@@ -146,9 +146,15 @@ final class DemoAgentServlet extends HttpServlet {
         return json.getNodeFactory().nullNode();
     }
 
+    /**
+     * The request path without a trailing slash: the gateway routes {@code /invocations/} as
+     * {@code /invocations}, so the agent must answer both alike or admitted requests would 404.
+     */
     private static String path(HttpServletRequest request) {
-        String path = request.getPathInfo();
-        return path == null ? request.getServletPath() : request.getServletPath() + path;
+        String info = request.getPathInfo();
+        String path = info == null ? request.getServletPath() : request.getServletPath() + info;
+        return path.length() > 1 && path.endsWith("/")
+                ? path.substring(0, path.length() - 1) : path;
     }
 
     private void sendError(HttpServletResponse response, int status, String message)

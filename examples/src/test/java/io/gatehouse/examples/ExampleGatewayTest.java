@@ -325,6 +325,18 @@ class ExampleGatewayTest {
     }
 
     @Test
+    void aTrailingSlashReachesTheEndpointTheGatewayAdmittedItFor() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/invocations/"))
+                .header("Content-Type", "application/json")
+                .header("X-API-Key", ALICE)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                .build());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(body(response).get("response").asText()).isEqualTo("Demo agent received: hi");
+    }
+
+    @Test
     void theAgentReadsTheBodyTheGatewayAlreadyValidated() throws Exception {
         // The gateway reads the body to validate it; the agent must still see all of it.
         String prompt = "x ".repeat(50_000).strip();
