@@ -91,6 +91,7 @@ public final class ExampleGateway {
         connector.setPort(port);
         server.addConnector(connector);
         server.setStopAtShutdown(false);
+        server.setErrorHandler(new ProblemErrorHandler());
 
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");

@@ -325,6 +325,19 @@ class ExampleGatewayTest {
     }
 
     @Test
+    void pathsJettyRefusesAsAmbiguousGetProblemsNotHtml() throws Exception {
+        HttpResponse<String> encodedSlash = send(
+                HttpRequest.newBuilder(uri("/health/..%2Finvocations")).GET().build());
+        HttpResponse<String> emptySegment = send(
+                HttpRequest.newBuilder(uri("//invocations")).GET().build());
+
+        JsonNode problem = problem(encodedSlash, 400, "VALIDATION_ERROR");
+        assertThat(problem.get("detail").asText()).isEqualTo("Ambiguous URI path separator");
+        assertThat(header(encodedSlash, "X-Request-ID")).matches("[0-9a-f]{32}");
+        problem(emptySegment, 400, "VALIDATION_ERROR");
+    }
+
+    @Test
     void aTrailingSlashReachesTheEndpointTheGatewayAdmittedItFor() throws Exception {
         HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/invocations/"))
                 .header("Content-Type", "application/json")
