@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,13 +29,23 @@ class ExampleMainTest {
             Pattern.compile("Gatehouse example gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern DEV_KEY = Pattern.compile("Dev API key: (sk_dev_\\S+)");
 
-    private static Process launch(String... args) throws IOException {
+    private final List<Process> launched = new ArrayList<>();
+
+    @AfterEach
+    void stopWhatIsLeft() {
+        // A process that failed an assertion must not outlive the test run.
+        launched.forEach(Process::destroyForcibly);
+    }
+
+    private Process launch(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 ExampleGateway.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).start();
+        Process process = new ProcessBuilder(command).start();
+        launched.add(process);
+        return process;
     }
 
     private static String read(java.io.InputStream in) throws IOException {
