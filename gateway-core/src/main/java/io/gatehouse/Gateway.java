@@ -106,6 +106,13 @@ public final class Gateway {
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
         } else if (auth instanceof AuthResult.Rejected rejected) {
+            if (rejected.retryAfterSeconds() > 0) {
+                String retryAfter = Long.toString(rejected.retryAfterSeconds());
+                return reject(Problem.of(rejected.code(), rejected.detail(), requestId)
+                        .with("retry_after", rejected.retryAfterSeconds()),
+                        ResponseHeaders.builder().addAll(idHeader)
+                                .add("Retry-After", retryAfter).build());
+            }
             return reject(Problem.of(rejected.code(), rejected.detail(), requestId), idHeader);
         } else if (route.publicAccess()) {
             principal = Principal.anonymous();

@@ -28,11 +28,24 @@ public sealed interface AuthResult {
     /**
      * A credential was presented and refused. The detail is safe to show the caller: it names
      * the reason, never the secret.
+     *
+     * @param retryAfterSeconds when positive, the caller may retry after this many seconds (sent
+     *                          as {@code Retry-After}, e.g. after too many failed attempts);
+     *                          0 when retrying with the same credential is pointless
      */
-    record Rejected(ErrorCode code, String detail) implements AuthResult {
+    record Rejected(ErrorCode code, String detail, long retryAfterSeconds) implements AuthResult {
         public Rejected {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(detail, "detail");
+            if (retryAfterSeconds < 0) {
+                throw new IllegalArgumentException(
+                        "retryAfterSeconds must not be negative, was " + retryAfterSeconds);
+            }
+        }
+
+        /** A rejection without a retry hint. */
+        public Rejected(ErrorCode code, String detail) {
+            this(code, detail, 0);
         }
     }
 

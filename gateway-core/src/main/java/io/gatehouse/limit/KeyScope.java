@@ -11,5 +11,7 @@ public enum KeyScope {
     /** One bucket per route, shared by all callers of it. */
     ROUTE,
     /** One bucket for everything the rule applies to. */
-    GLOBAL
+    GLOBAL,
+    /** The key comes from the limiter's custom {@link KeyResolver}. */
+    CUSTOM
 }

@@ -24,6 +24,14 @@ public interface LimitStore extends AutoCloseable {
     Verdict tryAcquire(List<Permit> permits, String leaseId);
 
     /**
+     * Decides like {@link #tryAcquire} but reports only whether the request was admitted. Stores
+     * may implement it with less allocation; it is the measurable core of a decision.
+     */
+    default boolean tryConsume(List<Permit> permits, String leaseId) {
+        return tryAcquire(permits, leaseId).allowed();
+    }
+
+    /**
      * Corrects the cost charged for an admitted permit once the actual cost is known: refunds the
      * difference, or charges it (possibly driving the balance below zero, so later requests wait).
      */

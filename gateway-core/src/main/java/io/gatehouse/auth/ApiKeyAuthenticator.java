@@ -1,0 +1,166 @@
+package io.gatehouse.auth;
+
+import io.gatehouse.ErrorCode;
+import io.gatehouse.GatewayRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Authenticates requests by API key, read from {@code X-API-Key} or else from
+ * {@code Authorization: Bearer <key>}.
+ *
+ * <p>A Bearer value shaped like a JWT (three or five base64url parts) is left to a JWT
+ * authenticator: the result is {@link AuthResult.NoCredentials}. A key with a known prefix but a
+ * wrong checksum, length or alphabet is refused without a store lookup. Any other key is hashed
+ * and looked up by hash; the stored hash is compared again in constant time, so a store that
+ * answered for the wrong hash cannot let a request in. Revoked and expired keys are refused with
+ * {@link ErrorCode#INVALID_API_KEY}; no detail ever contains more of the key than its prefix and
+ * last four characters.
+ *
+ * <p>Thread-safe.
+ */
+public final class ApiKeyAuthenticator implements Authenticator {
+
+    /** The dedicated API key header. */
+    public static final String API_KEY_HEADER = "X-API-Key";
+
+    private final ApiKeyStore store;
+    private final KeyHasher hasher;
+    private final ApiKeyFormat format;
+    private final Clock clock;
+
+    private ApiKeyAuthenticator(Builder builder) {
+        this.store = builder.store;
+        this.hasher = builder.hasher;
+        this.format = builder.format;
+        this.clock = builder.clock;
+    }
+
+    /** Starts an authenticator over {@code store}; hasher, format and clock default sensibly. */
+    public static Builder builder(ApiKeyStore store) {
+        return new Builder(store);
+    }
+
+    @Override
+    public AuthResult authenticate(GatewayRequest request) {
+        String key = request.header(API_KEY_HEADER);
+        if (key == null) {
+            key = bearerValue(request.header("Authorization"));
+            if (key == null || looksLikeJwt(key)) {
+                return AuthResult.noCredentials();
+            }
+        }
+        key = key.strip();
+        if (key.isEmpty()) {
+            return reject("the API key is empty");
+        }
+        if (!plausibleKey(key)) {
+            return reject("the API key is malformed");
+        }
+        if (format.classify(key) == ApiKeyFormat.Shape.MALFORMED) {
+            // A known prefix with a wrong checksum cannot be a key we issued: no lookup needed.
+            return reject("the API key " + format.hint(key) + " is malformed");
+        }
+        byte[] presented = hasher.hash(key).getBytes(StandardCharsets.US_ASCII);
+        Optional<ApiKeyRecord> found = store.findByHash(new String(presented,
+                StandardCharsets.US_ASCII));
+        if (found.isEmpty()) {
+            return reject("the API key is not valid");
+        }
+        ApiKeyRecord record = found.get();
+        if (!MessageDigest.isEqual(presented, record.hash().getBytes(StandardCharsets.US_ASCII))) {
+            return reject("the API key is not valid");
+        }
+        Instant now = clock.instant();
+        if (record.revoked()) {
+            return reject("the API key " + record.hint() + " (" + record.keyId()
+                    + ") has been revoked");
+        }
+        if (record.expiredAt(now)) {
+            return reject("the API key " + record.hint() + " (" + record.keyId()
+                    + ") has expired");
+        }
+        store.recordUse(record.keyId(), now);
+        return new AuthResult.Authenticated(record.toPrincipal());
+    }
+
+    private static AuthResult reject(String detail) {
+        return new AuthResult.Rejected(ErrorCode.INVALID_API_KEY, detail);
+    }
+
+    /** The token of an {@code Authorization: Bearer} header, or {@code null}. */
+    static String bearerValue(String authorization) {
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        return authorization.substring(7).strip();
+    }
+
+    /** Whether {@code token} has the compact shape of a JWS (3 parts) or JWE (5 parts). */
+    static boolean looksLikeJwt(String token) {
+        int parts = 1;
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            if (c == '.') {
+                parts++;
+            } else if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+                    || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return (parts == 3 || parts == 5) && token.charAt(0) != '.';
+    }
+
+    /** Whether {@code key} is printable ASCII without spaces and not absurdly long. */
+    static boolean plausibleKey(String key) {
+        if (key == null || key.isEmpty() || key.length() > ApiKeyFormat.MAX_KEY_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Collects an authenticator's parts. Not thread-safe. */
+    public static final class Builder {
+        private final ApiKeyStore store;
+        private KeyHasher hasher = KeyHasher.sha256();
+        private ApiKeyFormat format = ApiKeyFormat.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(ApiKeyStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** The hasher the stored hashes were made with; unpeppered SHA-256 by default. */
+        public Builder hasher(KeyHasher hasher) {
+            this.hasher = Objects.requireNonNull(hasher, "hasher");
+            return this;
+        }
+
+        /** The key format whose prefixes are checksum-checked; the defaults by default. */
+        public Builder format(ApiKeyFormat format) {
+            this.format = Objects.requireNonNull(format, "format");
+            return this;
+        }
+
+        /** The clock expiry is judged by. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public ApiKeyAuthenticator build() {
+            return new ApiKeyAuthenticator(this);
+        }
+    }
+}

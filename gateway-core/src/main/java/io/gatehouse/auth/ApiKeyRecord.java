@@ -1,0 +1,117 @@
+package io.gatehouse.auth;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a key store keeps about one API key: never the key itself, only its hash and a display
+ * hint, plus the owner, plan, grants and lifecycle timestamps.
+ *
+ * <p>Immutable.
+ *
+ * @param keyId       public identifier, safe to show and log (e.g. {@code kid_7fQ2...})
+ * @param hash        the key's hash from {@link KeyHasher#hash(String)}, 64 lower-case hex digits
+ * @param hint        a display form such as {@code sk_live_...a1B2}; never the whole key
+ * @param principalId the owner, becomes {@link Principal#id()}
+ * @param tier        the plan whose limits apply
+ * @param roles       roles granted to callers using this key
+ * @param permissions permissions (scopes) granted to callers using this key
+ * @param createdAt   when the key was created or imported
+ * @param expiresAt   when the key stops working; nullable, {@code null} means never
+ * @param lastUsedAt  when the key last authenticated a request; nullable
+ * @param revokedAt   when the key was revoked; nullable, {@code null} means not revoked
+ * @param rotatedTo   the key id of the key that replaced this one; nullable
+ * @param allowFrom   CIDR blocks callers with this key must come from; empty means anywhere
+ * @param denyFrom    CIDR blocks callers with this key must not come from
+ */
+public record ApiKeyRecord(
+        String keyId,
+        String hash,
+        String hint,
+        String principalId,
+        String tier,
+        Set<String> roles,
+        Set<String> permissions,
+        Instant createdAt,
+        Instant expiresAt,
+        Instant lastUsedAt,
+        Instant revokedAt,
+        String rotatedTo,
+        List<String> allowFrom,
+        List<String> denyFrom) {
+
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
+
+    public ApiKeyRecord {
+        Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(hash, "hash");
+        if (!HASH.matcher(hash).matches()) {
+            throw new IllegalArgumentException("key " + keyId
+                    + ": hash must be 64 lower-case hex digits (a key hash, never a key)");
+        }
+        Objects.requireNonNull(hint, "hint");
+        Objects.requireNonNull(principalId, "principalId");
+        Objects.requireNonNull(tier, "tier");
+        roles = Set.copyOf(roles);
+        permissions = Set.copyOf(permissions);
+        Objects.requireNonNull(createdAt, "createdAt");
+        allowFrom = List.copyOf(allowFrom);
+        denyFrom = List.copyOf(denyFrom);
+    }
+
+    /** Whether the key has been revoked. */
+    public boolean revoked() {
+        return revokedAt != null;
+    }
+
+    /** Whether the key has expired at {@code now} (expiry is exclusive: at the instant, expired). */
+    public boolean expiredAt(Instant now) {
+        return expiresAt != null && !now.isBefore(expiresAt);
+    }
+
+    /** Whether the key may authenticate a request at {@code now}. */
+    public boolean usableAt(Instant now) {
+        return !revoked() && !expiredAt(now);
+    }
+
+    /** The principal a request authenticated by this key acts as. */
+    public Principal toPrincipal() {
+        return new Principal(principalId, tier, roles, permissions, keyId);
+    }
+
+    /** This record revoked at {@code at}; an already revoked record keeps its first revocation. */
+    public ApiKeyRecord withRevokedAt(Instant at) {
+        if (revokedAt != null) {
+            return this;
+        }
+        return new ApiKeyRecord(keyId, hash, hint, principalId, tier, roles, permissions,
+                createdAt, expiresAt, lastUsedAt, at, rotatedTo, allowFrom, denyFrom);
+    }
+
+    /** This record with expiry {@code at} (nullable for never). */
+    public ApiKeyRecord withExpiresAt(Instant at) {
+        return new ApiKeyRecord(keyId, hash, hint, principalId, tier, roles, permissions,
+                createdAt, at, lastUsedAt, revokedAt, rotatedTo, allowFrom, denyFrom);
+    }
+
+    /** This record last used at {@code at}. */
+    public ApiKeyRecord withLastUsedAt(Instant at) {
+        return new ApiKeyRecord(keyId, hash, hint, principalId, tier, roles, permissions,
+                createdAt, expiresAt, at, revokedAt, rotatedTo, allowFrom, denyFrom);
+    }
+
+    /** This record marked as replaced by key {@code successorId}. */
+    public ApiKeyRecord withRotatedTo(String successorId) {
+        return new ApiKeyRecord(keyId, hash, hint, principalId, tier, roles, permissions,
+                createdAt, expiresAt, lastUsedAt, revokedAt, successorId, allowFrom, denyFrom);
+    }
+
+    /** This record with the given client address lists (CIDR blocks). */
+    public ApiKeyRecord withAddressLists(List<String> allow, List<String> deny) {
+        return new ApiKeyRecord(keyId, hash, hint, principalId, tier, roles, permissions,
+                createdAt, expiresAt, lastUsedAt, revokedAt, rotatedTo, allow, deny);
+    }
+}

@@ -1,0 +1,165 @@
+package io.gatehouse.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.ErrorCode;
+import io.gatehouse.GatewayRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Brute-force protection around another {@link Authenticator}: counts refused credentials per
+ * client address and, once an address has used up its allowance, refuses its requests with
+ * {@link ErrorCode#TOO_MANY_AUTH_FAILURES} (429, with a retry hint) without asking the wrapped
+ * authenticator at all, so guessing gets neither answers nor store lookups.
+ *
+ * <p>The allowance is a token bucket: {@code maxFailures} failures at once, refilled at
+ * {@code maxFailures} per {@code period}. Successful authentications do not refill it. Every
+ * refusal and every throttled request is published as a {@link SecurityEvent}. At most
+ * {@code maximumTrackedAddresses} addresses are tracked (least recently seen dropped first), so
+ * a flood of addresses cannot exhaust memory.
+ *
+ * <p>Thread-safe.
+ */
+public final class AuthFailureGuard implements Authenticator {
+
+    private final Authenticator delegate;
+    private final int maxFailures;
+    private final double refillPerMilli;
+    private final Clock clock;
+    private final SecurityEvents events;
+    private final Cache<String, FailureBucket> buckets;
+
+    private AuthFailureGuard(Builder builder) {
+        this.delegate = builder.delegate;
+        this.maxFailures = builder.maxFailures;
+        this.refillPerMilli = (double) builder.maxFailures / builder.period.toMillis();
+        this.clock = builder.clock;
+        this.events = builder.events;
+        Clock ticks = builder.clock;
+        this.buckets = Caffeine.newBuilder()
+                .maximumSize(builder.maximumTrackedAddresses)
+                // An untouched bucket is full again after one period: forgetting it is exact.
+                .expireAfterAccess(builder.period)
+                .ticker(() -> ticks.millis() * 1_000_000L)
+                .build();
+    }
+
+    /** Guards {@code delegate}; by default 10 failures per minute per address. */
+    public static Builder builder(Authenticator delegate) {
+        return new Builder(delegate);
+    }
+
+    @Override
+    public AuthResult authenticate(GatewayRequest request) {
+        String address = request.clientAddress();
+        long now = clock.millis();
+        FailureBucket bucket = buckets.getIfPresent(address);
+        if (bucket != null) {
+            long waitMillis = bucket.waitMillis(now);
+            if (waitMillis > 0) {
+                long retryAfter = Math.max(1, (waitMillis + 999) / 1000);
+                publish(SecurityEvent.Type.AUTH_THROTTLED, request, "", "refused after "
+                        + maxFailures + " failed authentications; retry after " + retryAfter + "s");
+                return new AuthResult.Rejected(ErrorCode.TOO_MANY_AUTH_FAILURES,
+                        "too many failed authentication attempts from this address; retry in "
+                                + retryAfter + " seconds", retryAfter);
+            }
+        }
+        AuthResult result = delegate.authenticate(request);
+        if (result instanceof AuthResult.Rejected rejected && rejected.code().status() == 401) {
+            buckets.get(address, key -> new FailureBucket(maxFailures, now)).fail(now);
+            publish(SecurityEvent.Type.AUTH_FAILURE, request, rejected.code().name(),
+                    rejected.detail());
+        }
+        return result;
+    }
+
+    private void publish(SecurityEvent.Type type, GatewayRequest request, String subject,
+            String detail) {
+        events.publish(new SecurityEvent(type, clock.instant(), request.requestId(),
+                request.clientAddress(), subject, detail));
+    }
+
+    /** The failure allowance of one address. */
+    private final class FailureBucket {
+        private double tokens;
+        private long updatedAt;
+
+        FailureBucket(double tokens, long now) {
+            this.tokens = tokens;
+            this.updatedAt = now;
+        }
+
+        synchronized void fail(long now) {
+            refill(now);
+            tokens = Math.max(-1, tokens - 1);
+        }
+
+        /** Milliseconds until one more failure is allowed; 0 when one is allowed now. */
+        synchronized long waitMillis(long now) {
+            refill(now);
+            return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / refillPerMilli);
+        }
+
+        private void refill(long now) {
+            if (now > updatedAt) {
+                tokens = Math.min(maxFailures, tokens + (now - updatedAt) * refillPerMilli);
+                updatedAt = now;
+            }
+        }
+    }
+
+    /** Collects a guard's settings. Not thread-safe. */
+    public static final class Builder {
+        private final Authenticator delegate;
+        private int maxFailures = 10;
+        private Duration period = Duration.ofMinutes(1);
+        private Clock clock = Clock.systemUTC();
+        private SecurityEvents events = SecurityEvents.logging();
+        private long maximumTrackedAddresses = 100_000;
+
+        private Builder(Authenticator delegate) {
+            this.delegate = Objects.requireNonNull(delegate, "delegate");
+        }
+
+        /** Failures allowed per address within {@code period} before it is refused. */
+        public Builder maxFailures(int maxFailures, Duration period) {
+            if (maxFailures < 1) {
+                throw new IllegalArgumentException("maxFailures must be at least 1, was "
+                        + maxFailures);
+            }
+            if (period.toMillis() < 1) {
+                throw new IllegalArgumentException("period must be at least 1ms, was " + period);
+            }
+            this.maxFailures = maxFailures;
+            this.period = period;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where failures and throttling are reported; {@link SecurityEvents#logging()} by default. */
+        public Builder events(SecurityEvents events) {
+            this.events = Objects.requireNonNull(events, "events");
+            return this;
+        }
+
+        public Builder maximumTrackedAddresses(long maximum) {
+            if (maximum < 1) {
+                throw new IllegalArgumentException("maximumTrackedAddresses must be positive, was "
+                        + maximum);
+            }
+            this.maximumTrackedAddresses = maximum;
+            return this;
+        }
+
+        public AuthFailureGuard build() {
+            return new AuthFailureGuard(this);
+        }
+    }
+}

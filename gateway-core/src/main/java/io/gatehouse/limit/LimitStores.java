@@ -1,0 +1,42 @@
+package io.gatehouse.limit;
+
+import java.util.Objects;
+
+/**
+ * Factories for the {@link LimitStore}s that live in this JVM.
+ *
+ * <p>Thread-safe.
+ */
+public final class LimitStores {
+
+    /** The default bound on the states an in-memory store holds. */
+    public static final long DEFAULT_MAXIMUM_KEYS = 1_000_000L;
+
+    private LimitStores() {
+    }
+
+    /** An in-memory store on the system clock, holding at most a million states. */
+    public static LimitStore inMemory() {
+        return inMemory(MicroClock.system());
+    }
+
+    /** An in-memory store on {@code clock}, holding at most a million states. */
+    public static LimitStore inMemory(MicroClock clock) {
+        return inMemory(clock, DEFAULT_MAXIMUM_KEYS);
+    }
+
+    /**
+     * An in-memory store on {@code clock} holding at most {@code maximumKeys} states (one per
+     * rule and key); idle states expire once they equal a fresh one, and beyond the bound the
+     * least valuable are forgotten.
+     */
+    public static LimitStore inMemory(MicroClock clock, long maximumKeys) {
+        Objects.requireNonNull(clock, "clock");
+        if (maximumKeys < 1) {
+            throw new IllegalArgumentException("maximumKeys must be at least 1, was " + maximumKeys);
+        }
+        // Maintenance runs on the calling threads: no pool to size or leak, and eviction stays
+        // deterministic under a fake clock.
+        return new InMemoryLimitStore(clock, maximumKeys, Runnable::run);
+    }
+}

@@ -1,0 +1,415 @@
+package io.gatehouse.limit;
+
+import io.gatehouse.ErrorCode;
+import io.gatehouse.GatewayRequest;
+import io.gatehouse.Problem;
+import io.gatehouse.ResponseHeaders;
+import io.gatehouse.auth.Principal;
+import io.gatehouse.route.Route;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link RateLimiter} of plans: a request is subject to the limits of its principal's
+ * {@link Tier} plus its route's {@link Route#limits()}, all checked and consumed in one
+ * {@link LimitStore#tryAcquire} call.
+ *
+ * <ul>
+ *   <li><b>Keys</b> come from each rule's {@link KeyScope}: the principal id (anonymous callers
+ *       by client address), the credential id, the client address, the route id, one global
+ *       bucket, or a {@link KeyResolver}. Keys of route limits are prefixed with the route id,
+ *       so a route's limits never share state with another route's.</li>
+ *   <li><b>Cost</b>: a rule takes the route's {@link Route#cost()} (the estimate) unless it
+ *       {@link LimitRule#countsRequests() counts requests}; when the request completes its
+ *       actual cost ({@link io.gatehouse.Outcome#actualCost()}) is settled, and concurrency
+ *       leases are released.</li>
+ *   <li><b>Headers</b> on every decision: {@code RateLimit-Policy} lists every enforced policy,
+ *       {@code RateLimit} and {@code X-RateLimit-Limit/-Remaining/-Reset} report the deciding
+ *       one (the refusing limit, or the one closest to exhaustion), and a refusal adds
+ *       {@code Retry-After} (seconds, rounded up, at least 1) and a
+ *       {@link ErrorCode#RATE_LIMIT_EXCEEDED} problem with {@code retry_after}, {@code limit}
+ *       and {@code limit_type}.</li>
+ *   <li><b>Shadow</b> rules are decided separately after the enforced ones admit, reported at
+ *       debug level, and never refuse.</li>
+ *   <li><b>Store failure</b> ({@link LimitStoreException}): if any enforced rule is
+ *       {@link FailurePolicy#FAIL_CLOSED} the request gets 503 {@link ErrorCode#SERVICE_UNAVAILABLE}
+ *       with {@code Retry-After}; otherwise {@link FailurePolicy#LOCAL_FALLBACK} rules are decided
+ *       by a local in-memory store and {@link FailurePolicy#FAIL_OPEN} rules are skipped.</li>
+ *   <li><b>Unknown tiers</b>: a principal whose tier is not configured is limited by the
+ *       {@link Builder#unknownTier(String) fallback tier} if one is set; otherwise it is refused
+ *       with 500 {@link ErrorCode#INTERNAL_ERROR} naming the tier (a configuration error must not
+ *       silently mean "unlimited"). The anonymous principal without an {@code anonymous} tier
+ *       gets only its route's limits.</li>
+ * </ul>
+ *
+ * <p>Thread-safe.
+ */
+public final class TieredRateLimiter implements RateLimiter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TieredRateLimiter.class);
+    private static final LimitDecision UNLIMITED =
+            new LimitDecision.Allowed(ResponseHeaders.empty(), LimitDecision.Hold.nothing());
+
+    private final LimitStore store;
+    private final LimitStore fallbackStore;
+    private final Map<String, Tier> tiers;
+    private final Tier unknownTier;
+    private final KeyResolver keyResolver;
+    private final MicroClock clock;
+    private final long failClosedRetrySeconds;
+    private final AtomicLong leaseSequence = new AtomicLong();
+    private final AtomicBoolean degraded = new AtomicBoolean();
+
+    private TieredRateLimiter(Builder builder) {
+        this.store = builder.store;
+        this.clock = builder.clock;
+        this.fallbackStore = builder.fallbackStore != null
+                ? builder.fallbackStore : LimitStores.inMemory(builder.clock);
+        this.tiers = Map.copyOf(builder.tiers);
+        this.unknownTier = builder.unknownTier == null ? null : tiers.get(builder.unknownTier);
+        this.keyResolver = builder.keyResolver;
+        this.failClosedRetrySeconds = Math.max(1, builder.failClosedRetryAfter.toSeconds());
+    }
+
+    /** Starts a limiter over {@code store}. */
+    public static Builder builder(LimitStore store) {
+        return new Builder(store);
+    }
+
+    /** The configured tiers by name. */
+    public Map<String, Tier> tiers() {
+        return tiers;
+    }
+
+    @Override
+    public LimitDecision acquire(GatewayRequest request, Principal principal, Route route) {
+        List<LimitRule> tierRules;
+        Tier tier = tiers.get(principal.tier());
+        if (tier != null) {
+            tierRules = tier.limits();
+        } else if (unknownTier != null) {
+            tierRules = unknownTier.limits();
+        } else if (principal.isAnonymous()) {
+            tierRules = List.of();
+        } else {
+            LOG.warn("request {}: principal's tier '{}' is not configured", request.requestId(),
+                    principal.tier());
+            return new LimitDecision.Denied(ResponseHeaders.empty(), Problem.of(
+                    ErrorCode.INTERNAL_ERROR, "no limits are configured for tier '"
+                            + principal.tier() + "'", request.requestId()));
+        }
+        List<LimitRule> routeRules = route.limits();
+        int total = tierRules.size() + routeRules.size();
+        if (total == 0) {
+            return UNLIMITED;
+        }
+        List<Permit> enforced = new ArrayList<>(total);
+        List<Permit> shadow = null;
+        boolean leases = false;
+        for (int i = 0; i < total; i++) {
+            boolean routeRule = i >= tierRules.size();
+            LimitRule rule = routeRule ? routeRules.get(i - tierRules.size()) : tierRules.get(i);
+            Permit permit = new Permit(rule, key(rule, routeRule, request, principal, route),
+                    rule.countsRequests() ? 1 : route.cost());
+            leases |= rule.algorithm() == Algorithm.CONCURRENCY;
+            if (rule.shadow()) {
+                if (shadow == null) {
+                    shadow = new ArrayList<>(2);
+                }
+                shadow.add(permit);
+            } else {
+                enforced.add(permit);
+            }
+        }
+        // Request ids may come from the client; a lease id must be unique per admission.
+        String leaseId = leases
+                ? request.requestId() + '#' + Long.toString(leaseSequence.incrementAndGet(), 36)
+                : request.requestId();
+
+        LimitStore decidingStore = store;
+        List<Permit> decided = enforced;
+        Verdict verdict = null;
+        if (!enforced.isEmpty()) {
+            try {
+                verdict = store.tryAcquire(enforced, leaseId);
+                if (degraded.get() && degraded.compareAndSet(true, false)) {
+                    LOG.info("limit store recovered; limits are enforced by it again");
+                }
+            } catch (LimitStoreException e) {
+                if (degraded.compareAndSet(false, true)) {
+                    LOG.warn("limit store failed; applying each limit's failure policy", e);
+                }
+                for (Permit permit : enforced) {
+                    if (permit.rule().failurePolicy() == FailurePolicy.FAIL_CLOSED) {
+                        return storeUnavailable(permit.rule(), request);
+                    }
+                }
+                decidingStore = fallbackStore;
+                decided = new ArrayList<>(enforced.size());
+                for (Permit permit : enforced) {
+                    if (permit.rule().failurePolicy() == FailurePolicy.LOCAL_FALLBACK) {
+                        decided.add(permit);
+                    }
+                }
+                verdict = decided.isEmpty() ? null : fallbackStore.tryAcquire(decided, leaseId);
+            }
+        }
+        ResponseHeaders headers = verdict == null
+                ? ResponseHeaders.empty() : headers(decided, verdict);
+        if (verdict != null && !verdict.allowed()) {
+            return new LimitDecision.Denied(headers, refusal(decided, verdict, request));
+        }
+        List<Permit> shadowHeld = shadow == null ? List.of() : decideShadow(shadow, leaseId, request);
+        if (verdict == null && shadowHeld.isEmpty()) {
+            return new LimitDecision.Allowed(headers, LimitDecision.Hold.nothing());
+        }
+        return new LimitDecision.Allowed(headers, new RequestHold(
+                verdict == null ? List.of() : decided, decidingStore, shadowHeld, store, leaseId));
+    }
+
+    private List<Permit> decideShadow(List<Permit> shadow, String leaseId, GatewayRequest request) {
+        List<Permit> held = new ArrayList<>(shadow.size());
+        for (Permit permit : shadow) {
+            try {
+                Verdict verdict = store.tryAcquire(List.of(permit), leaseId);
+                if (verdict.allowed()) {
+                    held.add(permit);
+                } else if (LOG.isDebugEnabled()) {
+                    LOG.debug("request {}: shadow limit '{}' would refuse key {} (retry after {} us)",
+                            request.requestId(), permit.rule().name(), permit.key(),
+                            verdict.retryAfterMicros());
+                }
+            } catch (LimitStoreException e) {
+                LOG.debug("request {}: shadow limit '{}' could not be decided", request.requestId(),
+                        permit.rule().name(), e);
+            }
+        }
+        return held;
+    }
+
+    private String key(LimitRule rule, boolean routeRule, GatewayRequest request,
+            Principal principal, Route route) {
+        String key = switch (rule.scope()) {
+            case PRINCIPAL -> principal.isAnonymous()
+                    ? "anonymous@" + request.clientAddress() : principal.id();
+            case CREDENTIAL -> principal.credentialId().isEmpty()
+                    ? "anonymous@" + request.clientAddress() : principal.credentialId();
+            case CLIENT_ADDRESS -> request.clientAddress();
+            case ROUTE, GLOBAL -> routeRule ? "" : rule.scope() == KeyScope.ROUTE ? route.id() : "*";
+            case CUSTOM -> {
+                if (keyResolver == null) {
+                    throw new IllegalStateException("limit '" + rule.name()
+                            + "' has a custom key scope but the limiter has no KeyResolver");
+                }
+                yield Objects.requireNonNull(keyResolver.key(rule, request, principal, route),
+                        "the KeyResolver returned null");
+            }
+        };
+        return routeRule ? route.id() + '|' + key : key;
+    }
+
+    private ResponseHeaders headers(List<Permit> permits, Verdict verdict) {
+        long now = clock.micros();
+        StringBuilder policy = new StringBuilder(32 * permits.size());
+        for (int i = 0; i < permits.size(); i++) {
+            LimitRule rule = permits.get(i).rule();
+            if (i > 0) {
+                policy.append(", ");
+            }
+            policy.append('"').append(rule.name()).append("\";q=").append(rule.limit());
+            if (rule.algorithm() != Algorithm.CONCURRENCY) {
+                long window = rule.algorithm() == Algorithm.FIXED_WINDOW
+                        ? rule.windowLengthMicros(now) : rule.periodMicros();
+                policy.append(";w=").append(seconds(window));
+            }
+        }
+        int deciding = verdict.decidingIndex();
+        LimitRule rule = permits.get(deciding).rule();
+        String remaining = Long.toString(verdict.remaining(deciding));
+        String reset = Long.toString(seconds(verdict.resetMicros(deciding)));
+        ResponseHeaders.Builder headers = ResponseHeaders.builder()
+                .add("RateLimit-Policy", policy.toString())
+                .add("RateLimit", '"' + rule.name() + "\";r=" + remaining + ";t=" + reset)
+                .add("X-RateLimit-Limit", Long.toString(rule.limit()))
+                .add("X-RateLimit-Remaining", remaining)
+                .add("X-RateLimit-Reset", reset);
+        if (!verdict.allowed()) {
+            headers.add("Retry-After", Long.toString(retryAfterSeconds(verdict)));
+        }
+        return headers.build();
+    }
+
+    private static Problem refusal(List<Permit> permits, Verdict verdict, GatewayRequest request) {
+        LimitRule rule = permits.get(verdict.decidingIndex()).rule();
+        long retryAfter = retryAfterSeconds(verdict);
+        String window = rule.algorithm() == Algorithm.CONCURRENCY
+                ? " requests in flight" : " per " + describe(rule);
+        return Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "limit '" + rule.name() + "' of "
+                        + rule.limit() + window + " is exhausted; retry in " + retryAfter + " s",
+                        request.requestId())
+                .with("retry_after", retryAfter)
+                .with("limit", rule.limit())
+                .with("limit_type", rule.name());
+    }
+
+    private static String describe(LimitRule rule) {
+        if (rule.calendarAligned()) {
+            return switch (rule.calendarUnit().orElseThrow()) {
+                case MONTHS -> "calendar month";
+                case WEEKS -> "calendar week";
+                default -> "calendar day";
+            };
+        }
+        Duration period = rule.period();
+        if (period.toMillis() % 1000 != 0) {
+            return period.toMillis() + " ms";
+        }
+        return period.toSeconds() + " s";
+    }
+
+    private LimitDecision storeUnavailable(LimitRule rule, GatewayRequest request) {
+        String retryAfter = Long.toString(failClosedRetrySeconds);
+        return new LimitDecision.Denied(
+                ResponseHeaders.builder().add("Retry-After", retryAfter).build(),
+                Problem.of(ErrorCode.SERVICE_UNAVAILABLE, "limits cannot be checked right now"
+                                + " and limit '" + rule.name() + "' does not admit unchecked requests",
+                                request.requestId())
+                        .with("retry_after", failClosedRetrySeconds));
+    }
+
+    /** Seconds, rounded up. */
+    private static long seconds(long micros) {
+        return (micros + 999_999) / 1_000_000;
+    }
+
+    private static long retryAfterSeconds(Verdict verdict) {
+        return Math.max(1, seconds(verdict.retryAfterMicros()));
+    }
+
+    /** Releases leases and settles costs of one admitted request. Thread-safe. */
+    private static final class RequestHold implements LimitDecision.Hold {
+        private final List<Permit> permits;
+        private final LimitStore permitStore;
+        private final List<Permit> shadowPermits;
+        private final LimitStore shadowStore;
+        private final String leaseId;
+
+        RequestHold(List<Permit> permits, LimitStore permitStore, List<Permit> shadowPermits,
+                LimitStore shadowStore, String leaseId) {
+            this.permits = permits;
+            this.permitStore = permitStore;
+            this.shadowPermits = shadowPermits;
+            this.shadowStore = shadowStore;
+            this.leaseId = leaseId;
+        }
+
+        @Override
+        public void complete(long actualCost) {
+            complete(permits, permitStore, actualCost);
+            complete(shadowPermits, shadowStore, actualCost);
+        }
+
+        private void complete(List<Permit> held, LimitStore holder, long actualCost) {
+            for (Permit permit : held) {
+                try {
+                    if (permit.rule().algorithm() == Algorithm.CONCURRENCY) {
+                        holder.release(permit, leaseId);
+                    } else if (actualCost >= 0 && !permit.rule().countsRequests()
+                            && actualCost != permit.cost()) {
+                        holder.settle(permit, actualCost);
+                    }
+                } catch (LimitStoreException e) {
+                    // A lease the store cannot release expires on its own.
+                    LOG.debug("limit '{}' could not be completed for lease {}",
+                            permit.rule().name(), leaseId, e);
+                }
+            }
+        }
+    }
+
+    /** Collects a limiter's settings. Not thread-safe. */
+    public static final class Builder {
+        private final LimitStore store;
+        private final Map<String, Tier> tiers = new HashMap<>();
+        private String unknownTier;
+        private KeyResolver keyResolver;
+        private LimitStore fallbackStore;
+        private MicroClock clock = MicroClock.system();
+        private Duration failClosedRetryAfter = Duration.ofSeconds(5);
+
+        private Builder(LimitStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** Adds a tier; a later tier of the same name replaces it. */
+        public Builder tier(Tier tier) {
+            tiers.put(tier.name(), tier);
+            return this;
+        }
+
+        /** Adds every tier of {@code tiers}. */
+        public Builder tiers(Collection<Tier> tiers) {
+            tiers.forEach(this::tier);
+            return this;
+        }
+
+        /** Limits principals of unconfigured tiers by the tier named {@code tierName}. */
+        public Builder unknownTier(String tierName) {
+            this.unknownTier = Objects.requireNonNull(tierName, "tierName");
+            return this;
+        }
+
+        /** Resolves the keys of {@link KeyScope#CUSTOM} rules. */
+        public Builder keyResolver(KeyResolver keyResolver) {
+            this.keyResolver = Objects.requireNonNull(keyResolver, "keyResolver");
+            return this;
+        }
+
+        /**
+         * The store that decides {@link FailurePolicy#LOCAL_FALLBACK} limits while the main
+         * store fails; an in-memory store on the limiter's clock by default.
+         */
+        public Builder fallbackStore(LimitStore fallbackStore) {
+            this.fallbackStore = Objects.requireNonNull(fallbackStore, "fallbackStore");
+            return this;
+        }
+
+        /** The clock for header windows and the default fallback store. */
+        public Builder clock(MicroClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The {@code Retry-After} of a 503 when a fail-closed limit's store fails; 5 s default. */
+        public Builder failClosedRetryAfter(Duration retryAfter) {
+            if (retryAfter.isNegative() || retryAfter.isZero()) {
+                throw new IllegalArgumentException(
+                        "failClosedRetryAfter must be positive, was " + retryAfter);
+            }
+            this.failClosedRetryAfter = retryAfter;
+            return this;
+        }
+
+        /**
+         * Builds the limiter.
+         *
+         * @throws IllegalArgumentException if the unknown-tier fallback names no configured tier
+         */
+        public TieredRateLimiter build() {
+            if (unknownTier != null && !tiers.containsKey(unknownTier)) {
+                throw new IllegalArgumentException("unknownTier '" + unknownTier
+                        + "' is not one of the configured tiers " + new java.util.TreeSet<>(tiers.keySet()));
+            }
+            return new TieredRateLimiter(this);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.gatehouse.auth;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Wraps a store and counts hash lookups, to prove when a request never reached the store. */
+class CountingApiKeyStore implements ApiKeyStore {
+
+    final ApiKeyStore delegate;
+    final AtomicInteger hashLookups = new AtomicInteger();
+
+    CountingApiKeyStore(ApiKeyStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> findByHash(String hash) {
+        hashLookups.incrementAndGet();
+        return delegate.findByHash(hash);
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> findById(String keyId) {
+        return delegate.findById(keyId);
+    }
+
+    @Override
+    public void save(ApiKeyRecord record) {
+        delegate.save(record);
+    }
+
+    @Override
+    public List<ApiKeyRecord> list() {
+        return delegate.list();
+    }
+
+    @Override
+    public void recordUse(String keyId, Instant at) {
+        delegate.recordUse(keyId, at);
+    }
+}

@@ -1,0 +1,63 @@
+package io.gatehouse.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class SecurityEventsTest {
+
+    private final Logger logger = (Logger) LoggerFactory.getLogger("io.gatehouse.security");
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    private Level previousLevel;
+
+    @BeforeEach
+    void capture() {
+        previousLevel = logger.getLevel();
+        logger.setLevel(Level.INFO);
+        appender.start();
+        logger.addAppender(appender);
+    }
+
+    @AfterEach
+    void release() {
+        logger.detachAppender(appender);
+        logger.setLevel(previousLevel);
+    }
+
+    @Test
+    void eventsAreLoggedAsOneStructuredLineOnTheSecurityLogger() {
+        SecurityEvents.logging().publish(new SecurityEvent(SecurityEvent.Type.AUTH_FAILURE,
+                Instant.EPOCH, "req-1", "203.0.113.5", "INVALID_API_KEY",
+                "the API key is not valid"));
+        SecurityEvents.logging().publish(new SecurityEvent(SecurityEvent.Type.KEY_REVOKED,
+                Instant.EPOCH, "", "", "kid_1", "revoked by root"));
+
+        assertThat(appender.list).hasSize(2);
+        ILoggingEvent failure = appender.list.get(0);
+        assertThat(failure.getLevel()).isEqualTo(Level.WARN);
+        assertThat(failure.getFormattedMessage()).isEqualTo("event=auth_failure request_id=req-1"
+                + " client=203.0.113.5 subject=INVALID_API_KEY detail=\"the API key is not valid\"");
+        assertThat(failure.getKeyValuePairs()).extracting(pair -> pair.key + "=" + pair.value)
+                .containsExactly("event=auth_failure", "request_id=req-1",
+                        "client=203.0.113.5", "subject=INVALID_API_KEY");
+        assertThat(appender.list.get(1).getLevel()).isEqualTo(Level.INFO);
+    }
+
+    @Test
+    void lineBreaksAndQuotesCannotForgeAnotherLogLine() {
+        SecurityEvents.logging().publish(new SecurityEvent(SecurityEvent.Type.AUTH_FAILURE,
+                Instant.EPOCH, "req-1\nevent=key_created", "x", "s", "a\"b\r\nc"));
+
+        assertThat(appender.list.get(0).getFormattedMessage())
+                .isEqualTo("event=auth_failure request_id=req-1_event=key_created client=x"
+                        + " subject=s detail=\"a_b__c\"");
+    }
+}

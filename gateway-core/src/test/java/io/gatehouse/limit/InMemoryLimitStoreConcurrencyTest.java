@@ -1,0 +1,152 @@
+package io.gatehouse.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Many threads on the in-memory store: exact counts, no interference, no deadlock. */
+class InMemoryLimitStoreConcurrencyTest {
+
+    private static final int THREADS = 16;
+    private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+
+    @AfterEach
+    void stopThreads() {
+        pool.shutdownNow();
+    }
+
+    private static LimitRule rule(Algorithm algorithm, long limit) {
+        return LimitRule.builder(algorithm.name().toLowerCase(), algorithm)
+                .limit(limit, Duration.ofHours(1)).build();
+    }
+
+    /** Runs {@code task(thread)} on every thread at once and waits for all. */
+    private void onAllThreads(IntFunction<Callable<Void>> task) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Void>> done = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            Callable<Void> work = task.apply(t);
+            done.add(pool.submit(() -> {
+                start.await();
+                return work.call();
+            }));
+        }
+        start.countDown();
+        for (Future<Void> future : done) {
+            future.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void sixteenThreadsOnOneKeyAdmitExactlyTheLimit(Algorithm algorithm) throws Exception {
+        LimitStore store = LimitStores.inMemory(new FakeMicroClock());
+        Permit permit = new Permit(rule(algorithm, 1_000), "hot", 1);
+        AtomicLong admitted = new AtomicLong();
+        AtomicLong leases = new AtomicLong();
+        onAllThreads(thread -> () -> {
+            for (int i = 0; i < 200; i++) {
+                if (store.tryAcquire(List.of(permit), "lease-" + leases.incrementAndGet())
+                        .allowed()) {
+                    admitted.incrementAndGet();
+                }
+            }
+            return null;
+        });
+        assertThat(admitted.get()).isEqualTo(1_000);
+        assertThat(store.tryAcquire(List.of(permit), "one-more").allowed()).isFalse();
+    }
+
+    @Test
+    void manyKeysDoNotInterfere() throws Exception {
+        LimitStore store = LimitStores.inMemory(new FakeMicroClock());
+        int keys = 256;
+        LimitRule perKey = rule(Algorithm.TOKEN_BUCKET, 5);
+        LimitRule shared = rule(Algorithm.FIXED_WINDOW, 100_000);
+        AtomicIntegerArray admitted = new AtomicIntegerArray(keys);
+        onAllThreads(thread -> () -> {
+            for (int round = 0; round < 10; round++) {
+                for (int k = 0; k < keys; k++) {
+                    int key = (k + thread * 17) % keys;
+                    List<Permit> permits = List.of(new Permit(perKey, "key-" + key, 1),
+                            new Permit(shared, "everyone", 1));
+                    if (store.tryAcquire(permits, "x").allowed()) {
+                        admitted.incrementAndGet(key);
+                    }
+                }
+            }
+            return null;
+        });
+        for (int k = 0; k < keys; k++) {
+            assertThat(admitted.get(k)).as("key %d", k).isEqualTo(5);
+        }
+        assertThat(store.tryAcquire(List.of(new Permit(shared, "everyone", 1)), "x").remaining(0))
+                .isEqualTo(100_000 - keys * 5 - 1);
+    }
+
+    @Test
+    void permitsListedInOppositeOrdersNeverDeadlock() throws Exception {
+        LimitStore store = LimitStores.inMemory(new FakeMicroClock());
+        LimitRule big = rule(Algorithm.FIXED_WINDOW, 1_000_000);
+        Permit a = new Permit(big, "a", 1);
+        Permit b = new Permit(big, "b", 1);
+        Permit c = new Permit(big, "c", 1);
+        AtomicLong admitted = new AtomicLong();
+        onAllThreads(thread -> () -> {
+            List<Permit> order = switch (thread % 3) {
+                case 0 -> List.of(a, b, c);
+                case 1 -> List.of(c, b, a);
+                default -> List.of(b, a, c);
+            };
+            for (int i = 0; i < 2_000; i++) {
+                if (store.tryAcquire(order, "x").allowed()) {
+                    admitted.incrementAndGet();
+                }
+            }
+            return null;
+        });
+        assertThat(admitted.get()).isEqualTo(THREADS * 2_000);
+        assertThat(store.tryAcquire(List.of(a), "x").remaining(0))
+                .isEqualTo(1_000_000 - THREADS * 2_000 - 1);
+    }
+
+    @Test
+    void releasedLeasesAreReusedByOtherThreadsWithoutEverExceedingTheLimit() throws Exception {
+        LimitStore store = LimitStores.inMemory(new FakeMicroClock());
+        Permit permit = new Permit(rule(Algorithm.CONCURRENCY, 4), "pool", 1);
+        AtomicLong inFlight = new AtomicLong();
+        AtomicLong maxInFlight = new AtomicLong();
+        AtomicLong admitted = new AtomicLong();
+        onAllThreads(thread -> () -> {
+            for (int i = 0; i < 500; i++) {
+                String lease = thread + "-" + i;
+                if (store.tryAcquire(List.of(permit), lease).allowed()) {
+                    long now = inFlight.incrementAndGet();
+                    maxInFlight.accumulateAndGet(now, Math::max);
+                    admitted.incrementAndGet();
+                    inFlight.decrementAndGet();
+                    store.release(permit, lease);
+                }
+            }
+            return null;
+        });
+        assertThat(maxInFlight.get()).isLessThanOrEqualTo(4);
+        assertThat(admitted.get()).isGreaterThanOrEqualTo(500);
+        assertThat(store.tryAcquire(List.of(permit), "last").remaining(0)).isEqualTo(3);
+    }
+}

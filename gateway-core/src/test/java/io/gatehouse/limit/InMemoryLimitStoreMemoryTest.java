@@ -1,0 +1,76 @@
+package io.gatehouse.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The in-memory store's footprint: bytes per idle key (printed, for the record), and proof
+ * that a flood of distinct keys is bounded by the maximum size and by idle expiry.
+ */
+class InMemoryLimitStoreMemoryTest {
+
+    private static final LimitRule PER_HOUR = LimitRule.tokenBucket("per-hour", 100,
+            Duration.ofHours(1));
+
+    @Test
+    void aMillionDistinctKeysStayWithinTheMaximumSize() {
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 20_000);
+        for (int i = 0; i < 1_000_000; i++) {
+            Permit permit = new Permit(PER_HOUR, "client-" + i, 1);
+            assertThat(store.tryAcquire(List.of(permit), "x").allowed()).isTrue();
+        }
+        assertThat(store.size()).isLessThanOrEqualTo(20_000).isGreaterThan(0);
+    }
+
+    @Test
+    void idleKeysExpireOnceTheyWouldBeFull() {
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 100_000);
+        for (int i = 0; i < 10_000; i++) {
+            store.tryAcquire(List.of(new Permit(PER_HOUR, "client-" + i, 1)), "x");
+        }
+        assertThat(store.size()).isEqualTo(10_000);
+        // Full again after 36 s (one token of 100/hour) but kept for the worst case: an hour
+        // from a settled debt of a whole bucket is two hours, plus the margin.
+        clock.advance(Duration.ofHours(2));
+        assertThat(store.size()).isEqualTo(10_000);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(store.size()).isZero();
+    }
+
+    @Test
+    void reportsBytesPerIdleKey() {
+        int keys = 200_000;
+        String[] names = new String[keys];
+        for (int i = 0; i < keys; i++) {
+            names[i] = "principal-" + i;
+        }
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 1_000_000);
+        store.tryAcquire(List.of(new Permit(PER_HOUR, "warm-up", 1)), "x");
+        long before = usedHeap();
+        for (int i = 0; i < keys; i++) {
+            store.tryAcquire(List.of(new Permit(PER_HOUR, names[i], 1)), "x");
+        }
+        long after = usedHeap();
+        long perKey = (after - before) / keys;
+        long keyString = 24 + 16 + names[0].length(); // String + compact Latin-1 byte[]
+        System.out.printf("in-memory limit store: %d bytes per idle token-bucket key, "
+                + "excluding the key string (about %d bytes more for '%s')%n",
+                perKey, keyString, names[0]);
+        assertThat(store.size()).isEqualTo(keys + 1);
+        assertThat(perKey).isBetween(50L, 1_000L);
+    }
+
+    private static long usedHeap() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}

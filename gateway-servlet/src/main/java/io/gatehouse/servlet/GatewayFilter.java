@@ -1,0 +1,330 @@
+package io.gatehouse.servlet;
+
+import io.gatehouse.Admission;
+import io.gatehouse.ErrorCode;
+import io.gatehouse.Gateway;
+import io.gatehouse.Grant;
+import io.gatehouse.Outcome;
+import io.gatehouse.Problem;
+import io.gatehouse.ResponseHeaders;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a {@link Gateway} in front of a Jakarta Servlet 6 application (Tomcat 11, Jetty 12 ee10,
+ * any Servlet 6 container). The filter only translates: it hands each request to
+ * {@link Gateway#admit}, writes a rejection as {@code application/problem+json}, and for an
+ * admitted request adds the gateway's headers, continues the chain and completes the grant once
+ * the response is finished, asynchronous responses included.
+ *
+ * <h2>Registration</h2>
+ * Map the filter in front of everything the gateway guards ({@code /*}), before other filters,
+ * for the {@code REQUEST} dispatcher type, with async support on. The gateway routes on the path
+ * <em>inside</em> the web application: the request URI without the context path, still
+ * percent-encoded ({@code /app/v1/x} deployed at {@code /app} is routed as {@code /v1/x}).
+ *
+ * <p>From {@code web.xml}, with a {@link GatewayFactory} that builds the gateway:
+ * <pre>{@code
+ * <filter>
+ *   <filter-name>gatehouse</filter-name>
+ *   <filter-class>io.gatehouse.servlet.GatewayFilter</filter-class>
+ *   <async-supported>true</async-supported>
+ *   <init-param>
+ *     <param-name>gatehouse.factory</param-name>
+ *     <param-value>com.example.MyGatewayFactory</param-value>
+ *   </init-param>
+ * </filter>
+ * <filter-mapping>
+ *   <filter-name>gatehouse</filter-name>
+ *   <url-pattern>/*</url-pattern>
+ * </filter-mapping>
+ * }</pre>
+ * Without {@code gatehouse.factory}, the filter uses the {@code Gateway} stored in the servlet
+ * context attribute {@value #GATEWAY_ATTRIBUTE} (set it from a {@code ServletContextListener}).
+ *
+ * <p>From a {@code ServletContainerInitializer} or {@code ServletContextListener}:
+ * <pre>{@code
+ * FilterRegistration.Dynamic gatehouse =
+ *         servletContext.addFilter("gatehouse", new GatewayFilter(gateway));
+ * gatehouse.setAsyncSupported(true);
+ * gatehouse.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+ * }</pre>
+ *
+ * <p>Embedded Jetty 12 (ee10):
+ * <pre>{@code
+ * ServletContextHandler context = new ServletContextHandler("/");
+ * FilterHolder gatehouse = new FilterHolder(new GatewayFilter(gateway));
+ * gatehouse.setAsyncSupported(true);
+ * context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
+ * }</pre>
+ *
+ * <p>Embedded Tomcat 11:
+ * <pre>{@code
+ * Context context = tomcat.addContext("", null);
+ * FilterDef gatehouse = new FilterDef();
+ * gatehouse.setFilterName("gatehouse");
+ * gatehouse.setFilter(new GatewayFilter(gateway));
+ * gatehouse.setAsyncSupported("true");
+ * context.addFilterDef(gatehouse);
+ * FilterMap mapping = new FilterMap();
+ * mapping.setFilterName("gatehouse");
+ * mapping.addURLPattern("/*");
+ * context.addFilterMap(mapping);
+ * }</pre>
+ *
+ * <h2>What the application sees</h2>
+ * The request body is intact whether or not the gateway read it (the bytes it read are replayed
+ * by {@code getInputStream()}, {@code getReader()} and form parameters). The admission is in the
+ * request attribute {@value #ADMISSION_ATTRIBUTE} ({@link Admission.Admitted}: request id,
+ * principal, route, rate-limit headers). An application whose real cost is only known at the end
+ * (e.g. LLM tokens) sets the request attribute {@value #ACTUAL_COST_ATTRIBUTE} to a
+ * {@code Long} before the response completes; the gateway settles cost-weighted limits with it
+ * instead of the route's estimate.
+ *
+ * <p>Only {@code REQUEST} dispatches are admitted; forwards, includes, error and async dispatches
+ * of an admitted request pass through, so one request is admitted and completed exactly once.
+ *
+ * <p>Thread-safe, as the Servlet specification requires of filters.
+ */
+public final class GatewayFilter implements Filter {
+
+    /** Init parameter: class name of the {@link GatewayFactory} that builds the gateway. */
+    public static final String FACTORY_PARAMETER = "gatehouse.factory";
+
+    /** Servlet-context attribute holding the {@link Gateway} when no factory is configured. */
+    public static final String GATEWAY_ATTRIBUTE = "io.gatehouse.Gateway";
+
+    /** Request attribute holding the {@link Admission.Admitted} of a request that passed. */
+    public static final String ADMISSION_ATTRIBUTE = "io.gatehouse.Admission";
+
+    /**
+     * Request attribute an application may set to a {@code Long}: the request's actual cost,
+     * settled with the cost-weighted limits when the response completes.
+     */
+    public static final String ACTUAL_COST_ATTRIBUTE = "io.gatehouse.actualCost";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayFilter.class);
+
+    private volatile Gateway gateway;
+
+    /** For containers that instantiate the filter; the gateway comes from {@link #init}. */
+    public GatewayFilter() {
+    }
+
+    /** A filter in front of {@code gateway}; init parameters are then ignored. */
+    public GatewayFilter(Gateway gateway) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+    }
+
+    /**
+     * Finds the gateway, unless one was passed to the constructor: from the factory named by
+     * {@value #FACTORY_PARAMETER}, else from the context attribute {@value #GATEWAY_ATTRIBUTE}.
+     *
+     * @throws ServletException naming the parameter or attribute when neither yields a gateway
+     */
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        if (gateway != null) {
+            return;
+        }
+        String factoryName = config.getInitParameter(FACTORY_PARAMETER);
+        if (factoryName != null && !factoryName.isBlank()) {
+            gateway = fromFactory(factoryName.strip(), config);
+            return;
+        }
+        Object attribute = config.getServletContext().getAttribute(GATEWAY_ATTRIBUTE);
+        if (attribute instanceof Gateway fromContext) {
+            gateway = fromContext;
+            return;
+        }
+        throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
+                + "set init parameter " + FACTORY_PARAMETER + " to a " + GatewayFactory.class.getName()
+                + " class, or servlet-context attribute " + GATEWAY_ATTRIBUTE + " to a Gateway"
+                + (attribute == null ? "" : " (it holds a " + attribute.getClass().getName() + ")"));
+    }
+
+    private static Gateway fromFactory(String className, FilterConfig config)
+            throws ServletException {
+        String where = "init parameter " + FACTORY_PARAMETER + "='" + className + "'";
+        Class<?> type;
+        try {
+            type = Class.forName(className, true, classLoader(config));
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new ServletException(where + ": class not found", e);
+        }
+        if (!GatewayFactory.class.isAssignableFrom(type)) {
+            throw new ServletException(where + ": class does not implement "
+                    + GatewayFactory.class.getName());
+        }
+        GatewayFactory factory;
+        try {
+            factory = (GatewayFactory) type.getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ServletException(where + ": cannot be instantiated (it needs a public "
+                    + "no-argument constructor)", e);
+        }
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (String name : Collections.list(config.getInitParameterNames())) {
+            parameters.put(name, config.getInitParameter(name));
+        }
+        Gateway created;
+        try {
+            created = factory.create(Collections.unmodifiableMap(parameters));
+        } catch (Exception e) {
+            throw new ServletException(where + ": the factory failed: " + e.getMessage(), e);
+        }
+        if (created == null) {
+            throw new ServletException(where + ": the factory returned no gateway");
+        }
+        return created;
+    }
+
+    private static ClassLoader classLoader(FilterConfig config) {
+        ClassLoader loader = config.getServletContext().getClassLoader();
+        if (loader == null) {
+            loader = Thread.currentThread().getContextClassLoader();
+        }
+        return loader != null ? loader : GatewayFilter.class.getClassLoader();
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        if (!(request instanceof HttpServletRequest http)
+                || !(response instanceof HttpServletResponse httpResponse)
+                || request.getDispatcherType() != DispatcherType.REQUEST) {
+            chain.doFilter(request, response);
+            return;
+        }
+        Gateway current = gateway;
+        if (current == null) {
+            throw new ServletException("GatewayFilter used before init");
+        }
+        ServletExchange exchange = new ServletExchange(http);
+        Admission admission;
+        try {
+            admission = current.admit(exchange);
+        } catch (RuntimeException e) {
+            // admit() turns its own failures into rejections; this is a last line of defence
+            // so that a broken plug-in never shows the client a container error page.
+            LOG.error("the gateway failed to decide on a request", e);
+            admission = new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
+                    "the gateway could not process this request", ""), ResponseHeaders.empty());
+        }
+        if (admission instanceof Admission.Admitted admitted) {
+            proceed(admitted, exchange, http, httpResponse, chain);
+        } else {
+            reject((Admission.Rejected) admission, httpResponse);
+        }
+    }
+
+    private static void reject(Admission.Rejected rejected, HttpServletResponse response) {
+        if (response.isCommitted()) {
+            return;
+        }
+        byte[] body = rejected.problem().toJson();
+        try {
+            response.resetBuffer();
+            response.setStatus(rejected.problem().status());
+            rejected.headers().forEach(response::addHeader);
+            response.setContentType(Problem.MEDIA_TYPE);
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+            response.flushBuffer();
+        } catch (IOException | RuntimeException e) {
+            // The client went away or the container refused the write; there is nobody left
+            // to tell, and rethrowing would only produce an error page with a stack trace.
+            LOG.debug("request {}: the rejection could not be written",
+                    rejected.requestId(), e);
+        }
+    }
+
+    private static void proceed(Admission.Admitted admitted, ServletExchange exchange,
+            HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        Grant grant = admitted.grant();
+        // Before the chain, so a streamed response carries them ahead of its first byte.
+        admitted.headers().forEach(response::addHeader);
+        request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
+        HttpServletRequest forward =
+                exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request;
+        try {
+            chain.doFilter(forward, response);
+        } catch (IOException | ServletException | RuntimeException | Error e) {
+            grant.complete(new Outcome(500, actualCost(request)));
+            throw e;
+        }
+        if (request.isAsyncStarted()) {
+            try {
+                request.getAsyncContext().addListener(new CompletingListener(grant, request,
+                        response));
+                return;
+            } catch (IllegalStateException alreadyCompleting) {
+                // The application completed the async cycle already; the response is final.
+            }
+        }
+        grant.complete(new Outcome(response.getStatus(), actualCost(request)));
+    }
+
+    private static long actualCost(ServletRequest request) {
+        return request.getAttribute(ACTUAL_COST_ATTRIBUTE) instanceof Long cost && cost >= 0
+                ? cost : -1;
+    }
+
+    /** Completes the grant when an asynchronous response ends, however it ends. Thread-safe. */
+    private static final class CompletingListener implements AsyncListener {
+        private final Grant grant;
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+
+        CompletingListener(Grant grant, HttpServletRequest request, HttpServletResponse response) {
+            this.grant = grant;
+            this.request = request;
+            this.response = response;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            grant.complete(new Outcome(response.getStatus(), actualCost(request)));
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            failed();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            failed();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // A new async cycle of the same request: stay registered for its end.
+            event.getAsyncContext().addListener(this);
+        }
+
+        private void failed() {
+            // The container answers an unhandled timeout or error with 500 unless the
+            // application's own listener (called before this one) set an error status.
+            int status = response.getStatus();
+            grant.complete(new Outcome(status >= 400 ? status : 500, actualCost(request)));
+        }
+    }
+}

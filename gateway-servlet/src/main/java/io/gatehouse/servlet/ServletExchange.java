@@ -1,0 +1,137 @@
+package io.gatehouse.servlet;
+
+import io.gatehouse.Exchange;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The {@link Exchange} over one {@link HttpServletRequest}. What the gateway reads of the body is
+ * kept, so that {@link ReplayingRequest} can hand the application the whole body.
+ *
+ * <p>The raw path is the request URI <em>without</em> the context path, still percent-encoded:
+ * the gateway routes on paths inside the web application, so the same route table works whatever
+ * the application is deployed as.
+ *
+ * <p>Not thread-safe; confine to one request.
+ */
+final class ServletExchange implements Exchange {
+
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private final HttpServletRequest request;
+    private byte[] bodyPrefix;
+    private boolean bodyComplete;
+    private boolean streamOpened;
+
+    ServletExchange(HttpServletRequest request) {
+        this.request = request;
+    }
+
+    @Override
+    public String method() {
+        // Passed through unchanged: methods are case-sensitive, and a lower-case one must not
+        // match a route declared for its upper-case namesake.
+        return request.getMethod();
+    }
+
+    @Override
+    public String rawPath() {
+        String uri = request.getRequestURI();
+        String contextPath = request.getContextPath();
+        if (contextPath.isEmpty()) {
+            return uri;
+        }
+        if (uri.startsWith(contextPath)
+                && (uri.length() == contextPath.length() || uri.charAt(contextPath.length()) == '/'
+                        || uri.charAt(contextPath.length()) == ';')) {
+            String path = uri.substring(contextPath.length());
+            return path.isEmpty() ? "/" : path;
+        }
+        // The client spelled the context path differently from the container's canonical form
+        // (e.g. percent-encoded letters). Routing on the whole URI then matches no route of the
+        // application, so the request is refused rather than routed on a guess.
+        return uri;
+    }
+
+    @Override
+    public String query() {
+        String query = request.getQueryString();
+        return query == null ? "" : query;
+    }
+
+    @Override
+    public String header(String name) {
+        return request.getHeader(name);
+    }
+
+    @Override
+    public List<String> headerValues(String name) {
+        var values = request.getHeaders(name);
+        return values == null ? List.of() : Collections.list(values);
+    }
+
+    @Override
+    public Iterable<String> headerNames() {
+        Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        var all = request.getHeaderNames();
+        if (all != null) {
+            names.addAll(Collections.list(all));
+        }
+        return names;
+    }
+
+    @Override
+    public String remoteAddress() {
+        return request.getRemoteAddr();
+    }
+
+    @Override
+    public long contentLength() {
+        return request.getContentLengthLong();
+    }
+
+    @Override
+    public byte[] readBody(int maxBytes) throws IOException {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must not be negative, was " + maxBytes);
+        }
+        if (bodyPrefix != null) {
+            return bodyPrefix;
+        }
+        int limit = maxBytes == Integer.MAX_VALUE ? maxBytes : maxBytes + 1;
+        long declared = request.getContentLengthLong();
+        if (declared == 0) {
+            bodyPrefix = NO_BYTES;
+            bodyComplete = true;
+            return bodyPrefix;
+        }
+        streamOpened = true;
+        // readNBytes grows its buffer as data arrives, so a large limit costs nothing up front.
+        bodyPrefix = request.getInputStream().readNBytes(limit);
+        bodyComplete = bodyPrefix.length < limit;
+        return bodyPrefix;
+    }
+
+    /** Whether the gateway opened the body stream, so the application needs it replayed. */
+    boolean bodyWasRead() {
+        return streamOpened;
+    }
+
+    /** The bytes the gateway read, in order; the body continues in the request's stream. */
+    byte[] bodyPrefix() {
+        return bodyPrefix == null ? NO_BYTES : bodyPrefix;
+    }
+
+    /** Whether {@link #bodyPrefix()} is the whole body (the end of the stream was seen). */
+    boolean bodyComplete() {
+        return bodyComplete;
+    }
+
+    HttpServletRequest request() {
+        return request;
+    }
+}
