@@ -63,7 +63,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * <p><b>Failures.</b> Calls pass through a {@link RedisCircuitBreaker}: timeouts and refused
  * connections count as failures, and while it is open every call fails at once with a
  * {@link LimitStoreException} without touching Redis, so the caller's failure policy applies at
- * no cost. {@link #health()} reports it.
+ * no cost. {@link #health()} reports it. A call that timed out may still be executed by Redis
+ * once it resumes (the command had been sent): its units are then counted although the request
+ * was decided by its failure policy, which errs on the side of limiting.
  *
  * <p>Thread-safe.
  */

@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
@@ -245,7 +247,9 @@ final class RedisServer implements AutoCloseable {
 
     /** A fresh single connection for administration; the caller closes it. */
     Jedis admin() {
-        return new Jedis(host(), port, 2_000);
+        // No CLIENT SETINFO on connect: it would be blocked while clients are paused.
+        return new Jedis(hostAndPort(), DefaultJedisClientConfig.builder().timeoutMillis(2_000)
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED).build());
     }
 
     /** Runs one administrative command and returns its reply. */
