@@ -48,7 +48,8 @@ final class RedisClusterNodes implements AutoCloseable {
     }
 
     private void create() {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        List<String> command = new ArrayList<>(
+                List.of(RedisServer.binary("redis-cli"), "--cluster", "create"));
         for (RedisServer node : nodes) {
             command.add(node.host() + ":" + node.port());
         }

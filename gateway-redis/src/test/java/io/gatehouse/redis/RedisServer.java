@@ -42,6 +42,10 @@ final class RedisServer implements AutoCloseable {
 
     private static final Set<RedisServer> RUNNING = ConcurrentHashMap.newKeySet();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** System property naming the directory of redis-server and redis-cli (default: PATH). */
+    static final String BIN_PROPERTY = "gatehouse.redis.bin";
+    private static final java.util.concurrent.atomic.AtomicBoolean SKIP_ANNOUNCED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -114,29 +118,40 @@ final class RedisServer implements AutoCloseable {
      * it under {@code CI=true}.
      */
     static void requireRedisBinaries() {
-        boolean present = onPath("redis-server") && onPath("redis-cli");
-        if (present) {
+        if (binary("redis-server") != null && binary("redis-cli") != null) {
             return;
         }
-        String message = "redis-server/redis-cli not found on PATH: Redis tests need a local"
-                + " Redis 7 (e.g. apt-get install redis-server)";
+        String message = "redis-server/redis-cli not found "
+                + (System.getProperty(BIN_PROPERTY) != null
+                        ? "in " + System.getProperty(BIN_PROPERTY) : "on PATH")
+                + ": Redis tests need a local Redis 7 (e.g. apt-get install redis-server)";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new IllegalStateException(message + "; under CI=true they must not be skipped");
+        }
+        if (SKIP_ANNOUNCED.compareAndSet(false, true)) {
+            // Surefire shows a class aborted in @BeforeAll as "Tests run: 0": say why, once.
+            System.err.println("WARNING: " + message + "; skipping every Redis test");
         }
         Assumptions.abort(message + "; skipping");
     }
 
-    private static boolean onPath(String binary) {
-        String path = System.getenv("PATH");
+    /**
+     * The absolute path of a Redis binary: from the directory named by the system property
+     * {@value #BIN_PROPERTY} when set, else from PATH; {@code null} when missing.
+     */
+    static String binary(String name) {
+        String dir = System.getProperty(BIN_PROPERTY);
+        String path = dir != null ? dir : System.getenv("PATH");
         if (path == null) {
-            return false;
+            return null;
         }
         for (String entry : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(entry, binary))) {
-                return true;
+            Path candidate = Path.of(entry, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath().toString();
             }
         }
-        return false;
+        return null;
     }
 
     static int freePort() {
@@ -168,10 +183,10 @@ final class RedisServer implements AutoCloseable {
                 "sh", "-c",
                 // The watchdog: start redis and print its pid; a reader kills redis once our
                 // end of stdin closes (JVM exit or crash); the shell itself lives as long as redis.
-                "exec 3<&0; redis-server \"$@\" </dev/null & pid=$!; echo $pid;"
+                "exec 3<&0; \"$0\" \"$@\" </dev/null & pid=$!; echo $pid;"
                         + " { read _ignored <&3; kill -9 $pid 2>/dev/null; } &"
                         + " exec 3<&-; wait $pid",
-                "redis-watchdog"));
+                binary("redis-server")));
         if (configFileContent != null) {
             // A config file, when given, must come first; Sentinel rewrites it, so it is ours.
             Path config = dir.resolve("redis.conf");
