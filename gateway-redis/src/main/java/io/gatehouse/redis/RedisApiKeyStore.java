@@ -117,6 +117,8 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         this.byHash = Caffeine.newBuilder()
                 .maximumSize(builder.cacheSize)
                 .expireAfterWrite(builder.cacheTtl)
+                // Maintenance on the calling threads: no shared pool to occupy.
+                .executor(Runnable::run)
                 .build();
         this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gatehouse-apikey-last-used");
