@@ -399,7 +399,8 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         /** Most key hashes cached locally, known or unknown; at least 1. */
         public Builder cacheSize(long cacheSize) {
             if (cacheSize < 1) {
-                throw new IllegalArgumentException("cacheSize must be at least 1, was " + cacheSize);
+                throw new IllegalArgumentException(
+                        "cacheSize must be at least 1, was " + cacheSize);
             }
             this.cacheSize = cacheSize;
             return this;

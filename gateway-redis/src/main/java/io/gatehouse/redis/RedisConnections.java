@@ -69,12 +69,14 @@ public final class RedisConnections {
         Objects.requireNonNull(url, "url");
         int schemeEnd = url.indexOf("://");
         if (schemeEnd < 0) {
-            throw new IllegalArgumentException("not a Redis URL (no scheme): '" + redact(url) + "'");
+            throw new IllegalArgumentException(
+                    "not a Redis URL (no scheme): '" + redact(url) + "'");
         }
         String scheme = url.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
         return switch (scheme) {
             case "redis", "rediss" -> standalone(url);
-            case "redis-cluster", "redis-sentinel" -> multiHost(scheme, url.substring(schemeEnd + 3));
+            case "redis-cluster", "redis-sentinel" ->
+                    multiHost(scheme, url.substring(schemeEnd + 3));
             default -> throw new IllegalArgumentException(
                     "unknown Redis URL scheme '" + scheme + "' in '" + redact(url) + "'");
         };

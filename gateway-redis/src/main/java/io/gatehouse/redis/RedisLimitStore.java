@@ -94,7 +94,8 @@ public final class RedisLimitStore implements LimitStore {
         this.singleSlotTag = builder.singleSlotTag;
         this.clock = builder.clock;
         this.calendarClock = builder.clock != null ? builder.clock : MicroClock.system();
-        this.breaker = builder.breaker != null ? builder.breaker : RedisCircuitBreaker.withDefaults();
+        this.breaker = builder.breaker != null
+                ? builder.breaker : RedisCircuitBreaker.withDefaults();
         this.cluster = jedis instanceof JedisCluster;
         // Preallocated: during an outage every refused call throws it, at no cost.
         this.circuitOpen = new LimitStoreException(

@@ -17,6 +17,9 @@ import redis.clients.jedis.exceptions.JedisException;
 /** Clients built by {@link RedisConnections} against real servers. */
 class RedisConnectionsServerTest {
 
+    /** For tests about behaviour, not timeouts: a busy machine must not fail them. */
+    private static final Duration RELAXED = Duration.ofSeconds(1);
+
     private static RedisServer redis;
 
     @BeforeAll
@@ -33,7 +36,8 @@ class RedisConnectionsServerTest {
 
     @Test
     void standaloneClientTalksToARealServer() {
-        try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).build()) {
+        try (UnifiedJedis jedis = RedisConnections.parse(redis.url())
+                .commandTimeout(RELAXED).build()) {
             assertThat(jedis).isInstanceOf(JedisPooled.class);
             jedis.set("connections-test", "1");
             assertThat(jedis.get("connections-test")).isEqualTo("1");
@@ -60,7 +64,8 @@ class RedisConnectionsServerTest {
 
     @Test
     void frozenServerCostsOneCommandTimeoutNotAHang() {
-        try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).build()) {
+        try (UnifiedJedis jedis = RedisConnections.parse(redis.url())
+                .commandTimeout(Duration.ofMillis(50)).build()) {
             redis.freeze();
             long start = System.nanoTime();
 
@@ -75,7 +80,8 @@ class RedisConnectionsServerTest {
 
     @Test
     void clientReconnectsAfterTheServerRestartsOnTheSamePort() {
-        try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).build()) {
+        try (UnifiedJedis jedis = RedisConnections.parse(redis.url())
+                .commandTimeout(RELAXED).build()) {
             jedis.set("before", "1");
             int port = redis.port();
             redis.stop();
@@ -94,7 +100,8 @@ class RedisConnectionsServerTest {
     @Test
     void clusterClientSpreadsKeysOverThreeMasters() {
         try (RedisClusterNodes cluster = RedisClusterNodes.start();
-                UnifiedJedis jedis = RedisConnections.cluster(cluster.hostPorts()).build()) {
+                UnifiedJedis jedis = RedisConnections.cluster(cluster.hostPorts())
+                        .commandTimeout(RELAXED).build()) {
             assertThat(jedis).isInstanceOf(JedisCluster.class);
             for (int i = 0; i < 30; i++) {
                 jedis.set("key-" + i, Integer.toString(i));
@@ -114,7 +121,8 @@ class RedisConnectionsServerTest {
     void sentinelClientFindsTheMaster() {
         try (RedisServer sentinel = RedisServer.startSentinel(redis, "gatehouse");
                 UnifiedJedis jedis = RedisConnections.sentinel("gatehouse",
-                        List.of(sentinel.host() + ":" + sentinel.port())).build()) {
+                        List.of(sentinel.host() + ":" + sentinel.port()))
+                        .commandTimeout(RELAXED).build()) {
             assertThat(jedis).isInstanceOf(JedisSentineled.class);
             assertThat(((JedisSentineled) jedis).getCurrentMaster())
                     .isEqualTo(redis.hostAndPort());

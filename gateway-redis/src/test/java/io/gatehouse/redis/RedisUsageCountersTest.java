@@ -56,7 +56,8 @@ class RedisUsageCountersTest {
     }
 
     private RedisUsageCounters instance(Clock clock) {
-        UnifiedJedis jedis = RedisConnections.parse(redis.url()).build();
+        UnifiedJedis jedis = RedisConnections.parse(redis.url())
+                .commandTimeout(Duration.ofSeconds(2)).build();
         RedisUsageCounters counters = RedisUsageCounters.builder(jedis).clock(clock)
                 .flushInterval(Duration.ofMinutes(10)).build();
         closeables.add(jedis);
