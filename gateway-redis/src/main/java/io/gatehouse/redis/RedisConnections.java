@@ -363,6 +363,10 @@ public final class RedisConnections {
          * @throws redis.clients.jedis.exceptions.JedisException when Cluster or Sentinel
          *     topology cannot be learned
          */
+        // JedisPooled, JedisCluster and JedisSentineled are deprecated in Jedis 7 in favour of
+        // RedisClient and friends; they are the pooled clients this project standardised on and
+        // are UnifiedJedis either way, so callers see no difference if this changes.
+        @SuppressWarnings("deprecation")
         public UnifiedJedis build() {
             JedisClientConfig config = clientConfig();
             return switch (mode) {

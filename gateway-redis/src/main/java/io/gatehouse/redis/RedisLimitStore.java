@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisBusyException;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -96,10 +97,15 @@ public final class RedisLimitStore implements LimitStore {
         this.calendarClock = builder.clock != null ? builder.clock : MicroClock.system();
         this.breaker = builder.breaker != null
                 ? builder.breaker : RedisCircuitBreaker.withDefaults();
-        this.cluster = jedis instanceof JedisCluster;
+        this.cluster = isCluster(jedis);
         // Preallocated: during an outage every refused call throws it, at no cost.
         this.circuitOpen = new LimitStoreException(
                 "Redis circuit open: limit store unavailable", null);
+    }
+
+    @SuppressWarnings("deprecation") // JedisCluster: see RedisConnections.Builder#build
+    private static boolean isCluster(UnifiedJedis jedis) {
+        return jedis instanceof JedisCluster || jedis instanceof RedisClusterClient;
     }
 
     /** Starts a store over {@code jedis}, which the caller keeps owning (and closes). */

@@ -97,6 +97,7 @@ class RedisBackendTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation")
     void connectTakesAUrlAndOwnsTheClientItCreates() {
         RedisBackend backend = RedisBackend.connect(redis.url());
         assertThat(backend.client()).isInstanceOf(redis.clients.jedis.JedisPooled.class);

@@ -15,6 +15,7 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /** Clients built by {@link RedisConnections} against real servers. */
+@SuppressWarnings("deprecation") // asserts the pooled client classes RedisConnections builds
 class RedisConnectionsServerTest {
 
     /** For tests about behaviour, not timeouts: a busy machine must not fail them. */

@@ -162,6 +162,7 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("try") // the bus socket is opened only to prove the port is free
     private static int freeClusterPort() {
         for (int i = 0; i < 100; i++) {
             int port = freePort();
