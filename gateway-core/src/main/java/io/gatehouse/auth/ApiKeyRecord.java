@@ -67,7 +67,7 @@ public record ApiKeyRecord(
         return revokedAt != null;
     }
 
-    /** Whether the key has expired at {@code now} (expiry is exclusive: at the instant, expired). */
+    /** Whether the key has expired at {@code now}; at the expiry instant itself it has. */
     public boolean expiredAt(Instant now) {
         return expiresAt != null && !now.isBefore(expiresAt);
     }

@@ -33,7 +33,8 @@ public record ApiKeySpec(String principalId, String tier, Set<String> roles,
         roles = Set.copyOf(roles);
         permissions = Set.copyOf(permissions);
         if (lifetime != null && (lifetime.isNegative() || lifetime.isZero())) {
-            throw new IllegalArgumentException("API key lifetime must be positive, was " + lifetime);
+            throw new IllegalArgumentException(
+                    "API key lifetime must be positive, was " + lifetime);
         }
         allowFrom = List.copyOf(allowFrom);
         denyFrom = List.copyOf(denyFrom);

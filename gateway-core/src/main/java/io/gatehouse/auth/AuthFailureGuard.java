@@ -143,7 +143,7 @@ public final class AuthFailureGuard implements Authenticator {
             return this;
         }
 
-        /** Where failures and throttling are reported; {@link SecurityEvents#logging()} by default. */
+        /** Where failures and throttling go; {@link SecurityEvents#logging()} by default. */
         public Builder events(SecurityEvents events) {
             this.events = Objects.requireNonNull(events, "events");
             return this;

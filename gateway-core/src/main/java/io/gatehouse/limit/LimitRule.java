@@ -256,8 +256,9 @@ public final class LimitRule {
     @Override
     public String toString() {
         return name + "[" + algorithm + " " + limit + "/"
-                + (calendarUnit == null ? period : calendarUnit + " in " + zone) + ", burst " + burst
-                + ", by " + scope + (countRequests ? ", requests" : "") + (shadow ? ", shadow" : "") + "]";
+                + (calendarUnit == null ? period : calendarUnit + " in " + zone)
+                + ", burst " + burst + ", by " + scope + (countRequests ? ", requests" : "")
+                + (shadow ? ", shadow" : "") + "]";
     }
 
     /** Collects a rule's settings. Not thread-safe. */
@@ -277,10 +278,11 @@ public final class LimitRule {
         private Builder(String name, Algorithm algorithm) {
             this.name = Objects.requireNonNull(name, "name");
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
-            if (name.isBlank() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
-                throw new IllegalArgumentException(
-                        "limit name must be printable ASCII without spaces, quotes or backslashes: '"
-                                + name + "'");
+            // Names appear as quoted strings in RateLimit headers: no quotes, no backslashes.
+            if (name.isBlank() || !name.chars().allMatch(
+                    c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+                throw new IllegalArgumentException("limit name must be printable ASCII without"
+                        + " spaces, quotes or backslashes: '" + name + "'");
             }
         }
 
@@ -302,7 +304,8 @@ public final class LimitRule {
             this.zone = Objects.requireNonNull(zone, "zone");
             if (unit != ChronoUnit.DAYS && unit != ChronoUnit.WEEKS && unit != ChronoUnit.MONTHS) {
                 throw new IllegalArgumentException(
-                        "limit '" + name + "' calendar unit must be DAYS, WEEKS or MONTHS, was " + unit);
+                        "limit '" + name + "' calendar unit must be DAYS, WEEKS or MONTHS, was "
+                                + unit);
             }
             Duration longest = switch (unit) {
                 case DAYS -> Duration.ofHours(25);
@@ -328,7 +331,7 @@ public final class LimitRule {
             return this;
         }
 
-        /** Counts every request as one unit, ignoring route costs (see {@link #countsRequests()}). */
+        /** Counts every request as one unit, ignoring route costs. */
         public Builder countRequests() {
             this.countRequests = true;
             return this;
@@ -363,7 +366,8 @@ public final class LimitRule {
             }
             if (Math.max(limit, burst) >= MAX_EXACT / 1_000_000) {
                 throw new IllegalArgumentException(
-                        "limit '" + name + "' is too large to count exactly: " + Math.max(limit, burst));
+                        "limit '" + name + "' is too large to count exactly: "
+                                + Math.max(limit, burst));
             }
             if (calendarUnit != null && algorithm != Algorithm.FIXED_WINDOW) {
                 throw new IllegalArgumentException(
@@ -382,7 +386,8 @@ public final class LimitRule {
                 default -> 0;
             };
             if (limitsProduct > MAX_STATE) {
-                throw new IllegalArgumentException("limit '" + name + "' cannot be counted exactly: "
+                throw new IllegalArgumentException("limit '" + name
+                        + "' cannot be counted exactly: "
                         + (algorithm == Algorithm.TOKEN_BUCKET
                                 ? "burst * period / gcd(limit, period)" : "limit * period")
                         + " in microseconds must not exceed 2^51; use a smaller limit or period"
@@ -390,7 +395,8 @@ public final class LimitRule {
             }
             if (algorithm == Algorithm.SLIDING_LOG && limit > 1_000_000) {
                 throw new IllegalArgumentException("limit '" + name
-                        + "' a sliding log keeps one entry per request: at most 1000000, was " + limit);
+                        + "' a sliding log keeps one entry per request: at most 1000000, was "
+                        + limit);
             }
             if (algorithm == Algorithm.CONCURRENCY && limit > 100_000) {
                 throw new IllegalArgumentException("limit '" + name

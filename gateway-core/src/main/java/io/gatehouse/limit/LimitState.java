@@ -13,6 +13,12 @@ abstract class LimitState {
     final long order;
     /** Set (under the monitor) when the cache dropped this state; holders must look again. */
     boolean retired;
+    /**
+     * When a decision last touched this state. Written under the monitor; the sweep reads it
+     * racily only to pick candidates and checks again under the monitor before dropping one,
+     * so it need not be volatile (a fence per decision would cost more than the check).
+     */
+    long lastUsed;
 
     LimitState(long order) {
         this.order = order;

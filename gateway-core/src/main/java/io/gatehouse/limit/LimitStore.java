@@ -13,12 +13,17 @@ public interface LimitStore extends AutoCloseable {
 
     /**
      * Checks and consumes every permit of one request atomically: if any permit is refused, none
-     * is consumed. Never waits for capacity.
+     * is consumed. Never waits for capacity. The decision follows the math of the package
+     * documentation exactly; the verdict's arrays are indexed like {@code permits}.
      *
-     * @param permits the limits of one request, at least one
-     * @param leaseId identifies this request's concurrency leases, for {@link #release}
+     * @param permits the limits of one request, at least one, no two naming the same state
+     *     (same rule and key)
+     * @param leaseId identifies this request's concurrency leases, for {@link #release};
+     *     acquiring a lease id that is already held renews it instead of taking another, so
+     *     callers must make lease ids unique per request
      * @return the decision; when allowed, the caller must later {@link #release} concurrency
      *     permits and may {@link #settle} costs
+     * @throws IllegalArgumentException if {@code permits} is empty or two permits name one state
      * @throws LimitStoreException when the store cannot be reached or answers nonsense
      */
     Verdict tryAcquire(List<Permit> permits, String leaseId);

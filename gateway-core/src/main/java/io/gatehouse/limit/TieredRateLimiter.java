@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Shadow</b> rules are decided separately after the enforced ones admit, reported at
  *       debug level, and never refuse.</li>
  *   <li><b>Store failure</b> ({@link LimitStoreException}): if any enforced rule is
- *       {@link FailurePolicy#FAIL_CLOSED} the request gets 503 {@link ErrorCode#SERVICE_UNAVAILABLE}
- *       with {@code Retry-After}; otherwise {@link FailurePolicy#LOCAL_FALLBACK} rules are decided
- *       by a local in-memory store and {@link FailurePolicy#FAIL_OPEN} rules are skipped.</li>
+ *       {@link FailurePolicy#FAIL_CLOSED} the request gets 503
+ *       {@link ErrorCode#SERVICE_UNAVAILABLE} with {@code Retry-After}; otherwise
+ *       {@link FailurePolicy#LOCAL_FALLBACK} rules are decided by a local in-memory store and
+ *       {@link FailurePolicy#FAIL_OPEN} rules are skipped.</li>
  *   <li><b>Unknown tiers</b>: a principal whose tier is not configured is limited by the
  *       {@link Builder#unknownTier(String) fallback tier} if one is set; otherwise it is refused
  *       with 500 {@link ErrorCode#INTERNAL_ERROR} naming the tier (a configuration error must not
@@ -168,7 +169,8 @@ public final class TieredRateLimiter implements RateLimiter {
         if (verdict != null && !verdict.allowed()) {
             return new LimitDecision.Denied(headers, refusal(decided, verdict, request));
         }
-        List<Permit> shadowHeld = shadow == null ? List.of() : decideShadow(shadow, leaseId, request);
+        List<Permit> shadowHeld = shadow == null
+                ? List.of() : decideShadow(shadow, leaseId, request);
         if (verdict == null && shadowHeld.isEmpty()) {
             return new LimitDecision.Allowed(headers, LimitDecision.Hold.nothing());
         }
@@ -184,7 +186,8 @@ public final class TieredRateLimiter implements RateLimiter {
                 if (verdict.allowed()) {
                     held.add(permit);
                 } else if (LOG.isDebugEnabled()) {
-                    LOG.debug("request {}: shadow limit '{}' would refuse key {} (retry after {} us)",
+                    LOG.debug("request {}: shadow limit '{}' would refuse key {} "
+                            + "(retry after {} us)",
                             request.requestId(), permit.rule().name(), permit.key(),
                             verdict.retryAfterMicros());
                 }
@@ -204,7 +207,9 @@ public final class TieredRateLimiter implements RateLimiter {
             case CREDENTIAL -> principal.credentialId().isEmpty()
                     ? "anonymous@" + request.clientAddress() : principal.credentialId();
             case CLIENT_ADDRESS -> request.clientAddress();
-            case ROUTE, GLOBAL -> routeRule ? "" : rule.scope() == KeyScope.ROUTE ? route.id() : "*";
+            // Route limits are prefixed with the route id below, which is all these scopes need.
+            case ROUTE, GLOBAL -> routeRule
+                    ? "" : rule.scope() == KeyScope.ROUTE ? route.id() : "*";
             case CUSTOM -> {
                 if (keyResolver == null) {
                     throw new IllegalStateException("limit '" + rule.name()
@@ -281,7 +286,8 @@ public final class TieredRateLimiter implements RateLimiter {
         return new LimitDecision.Denied(
                 ResponseHeaders.builder().add("Retry-After", retryAfter).build(),
                 Problem.of(ErrorCode.SERVICE_UNAVAILABLE, "limits cannot be checked right now"
-                                + " and limit '" + rule.name() + "' does not admit unchecked requests",
+                                + " and limit '" + rule.name()
+                                + "' does not admit unchecked requests",
                                 request.requestId())
                         .with("retry_after", failClosedRetrySeconds));
     }
@@ -407,7 +413,8 @@ public final class TieredRateLimiter implements RateLimiter {
         public TieredRateLimiter build() {
             if (unknownTier != null && !tiers.containsKey(unknownTier)) {
                 throw new IllegalArgumentException("unknownTier '" + unknownTier
-                        + "' is not one of the configured tiers " + new java.util.TreeSet<>(tiers.keySet()));
+                        + "' is not one of the configured tiers "
+                        + new java.util.TreeSet<>(tiers.keySet()));
             }
             return new TieredRateLimiter(this);
         }

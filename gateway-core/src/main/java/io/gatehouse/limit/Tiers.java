@@ -98,7 +98,8 @@ public final class Tiers {
                         .burst(burst).countRequests().build(),
                 rule("cost-per-hour", Algorithm.TOKEN_BUCKET)
                         .limit(costPerHour, Duration.ofHours(1)).build(),
-                rule("concurrency", Algorithm.CONCURRENCY).limit(concurrency, LEASE_EXPIRY).build());
+                rule("concurrency", Algorithm.CONCURRENCY).limit(concurrency, LEASE_EXPIRY)
+                        .build());
     }
 
     private static LimitRule.Builder rule(String name, Algorithm algorithm) {

@@ -18,7 +18,8 @@ public final class Verdict {
      * Creates a verdict.
      *
      * @param allowed          whether every permit was granted (and so consumed)
-     * @param decidingIndex    the permit that refused, or when allowed the one closest to exhaustion
+     * @param decidingIndex    the refusing permit with the longest retry-after, or when allowed
+     *                         the one closest to exhaustion (see the package documentation)
      * @param remaining        per permit, units left after this decision (never negative)
      * @param resetMicros      per permit, microseconds until the limit is fully available again
      * @param retryAfterMicros when refused, microseconds until a retry can succeed (more than 0);

@@ -15,7 +15,8 @@
  *   <li>{@code now}: the store's time in microseconds since the epoch (Redis: {@code TIME}).</li>
  *   <li>{@code L} = {@link io.gatehouse.limit.LimitRule#limit()}, {@code P} =
  *       {@link io.gatehouse.limit.LimitRule#periodMicros()}, {@code B} =
- *       {@link io.gatehouse.limit.LimitRule#burst()}, {@code c} = the permit's cost (at least 1).</li>
+ *       {@link io.gatehouse.limit.LimitRule#burst()}, {@code c} = the permit's cost
+ *       (at least 1).</li>
  *   <li>Every stored value and every intermediate product below stays within
  *       {@code [-2^53, 2^53]}; {@link io.gatehouse.limit.LimitRule.Builder#build()} refuses rules
  *       for which that could fail (see each algorithm). Lua's doubles are then exact.</li>

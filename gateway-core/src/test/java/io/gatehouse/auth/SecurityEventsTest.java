@@ -44,7 +44,8 @@ class SecurityEventsTest {
         ILoggingEvent failure = appender.list.get(0);
         assertThat(failure.getLevel()).isEqualTo(Level.WARN);
         assertThat(failure.getFormattedMessage()).isEqualTo("event=auth_failure request_id=req-1"
-                + " client=203.0.113.5 subject=INVALID_API_KEY detail=\"the API key is not valid\"");
+                + " client=203.0.113.5 subject=INVALID_API_KEY"
+                + " detail=\"the API key is not valid\"");
         assertThat(failure.getKeyValuePairs()).extracting(pair -> pair.key + "=" + pair.value)
                 .containsExactly("event=auth_failure", "request_id=req-1",
                         "client=203.0.113.5", "subject=INVALID_API_KEY");

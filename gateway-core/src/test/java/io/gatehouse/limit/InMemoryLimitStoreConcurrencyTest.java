@@ -149,4 +149,51 @@ class InMemoryLimitStoreConcurrencyTest {
         assertThat(admitted.get()).isGreaterThanOrEqualTo(500);
         assertThat(store.tryAcquire(List.of(permit), "last").remaining(0)).isEqualTo(3);
     }
+    @Test
+    void sweepingWhileThreadsDecideNeverAdmitsTwiceInOneWindow() throws Exception {
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock);
+        LimitRule oncePerMinute = LimitRule.fixedWindow("once", 1, Duration.ofMinutes(1));
+        int keys = 2_000;
+        for (int k = 0; k < keys; k++) {
+            store.tryAcquire(List.of(new Permit(oncePerMinute, "key-" + k, 1)), "x");
+        }
+        // Every state is now idle: the sweep may drop any of them while threads decide.
+        clock.advance(Duration.ofMinutes(5));
+        AtomicLong admitted = new AtomicLong();
+        onAllThreads(thread -> () -> {
+            if (thread == 0) {
+                for (int i = 0; i < 20; i++) {
+                    store.sweep(clock.micros());
+                }
+                return null;
+            }
+            for (int k = 0; k < keys; k++) {
+                Permit permit = new Permit(oncePerMinute, "key-" + ((k + thread * 131) % keys), 1);
+                if (store.tryAcquire(List.of(permit), "x").allowed()) {
+                    admitted.incrementAndGet();
+                }
+            }
+            return null;
+        });
+        assertThat(admitted.get()).isEqualTo(keys);
+    }
+
+    @Test
+    void evictionUnderATinyBoundNeverDeadlocksMultiPermitDecisions() throws Exception {
+        LimitStore store = LimitStores.inMemory(new FakeMicroClock(), 2);
+        LimitRule rule = rule(Algorithm.FIXED_WINDOW, 1_000_000);
+        AtomicLong decided = new AtomicLong();
+        onAllThreads(thread -> () -> {
+            for (int i = 0; i < 2_000; i++) {
+                int first = (thread + i) % 5;
+                int second = (first + 1 + i % 3) % 5;
+                store.tryAcquire(List.of(new Permit(rule, "k" + first, 1),
+                        new Permit(rule, "k" + second, 1)), "x");
+                decided.incrementAndGet();
+            }
+            return null;
+        });
+        assertThat(decided.get()).isEqualTo(THREADS * 2_000);
+    }
 }

@@ -45,26 +45,33 @@ class InMemoryLimitStoreMemoryTest {
 
     @Test
     void reportsBytesPerIdleKey() {
-        int keys = 200_000;
+        long tokenBucket = bytesPerKey(PER_HOUR);
+        long fixed = bytesPerKey(LimitRule.fixedWindow("fixed", 100, Duration.ofHours(1)));
+        long sliding = bytesPerKey(LimitRule.slidingWindow("sliding", 100, Duration.ofHours(1)));
+        long log = bytesPerKey(LimitRule.slidingLog("log", 100, Duration.ofHours(1)));
+        System.out.printf("in-memory limit store, bytes per idle key excluding the key string:"
+                + " token bucket %d, fixed window %d, sliding window %d, sliding log with one"
+                + " entry %d%n", tokenBucket, fixed, sliding, log);
+        assertThat(tokenBucket).isBetween(50L, 1_000L);
+        assertThat(log).isGreaterThan(tokenBucket);
+    }
+
+    private static long bytesPerKey(LimitRule rule) {
+        int keys = 100_000;
         String[] names = new String[keys];
         for (int i = 0; i < keys; i++) {
             names[i] = "principal-" + i;
         }
         FakeMicroClock clock = new FakeMicroClock();
         InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 1_000_000);
-        store.tryAcquire(List.of(new Permit(PER_HOUR, "warm-up", 1)), "x");
+        store.tryAcquire(List.of(new Permit(rule, "warm-up", 1)), "x");
         long before = usedHeap();
         for (int i = 0; i < keys; i++) {
-            store.tryAcquire(List.of(new Permit(PER_HOUR, names[i], 1)), "x");
+            store.tryAcquire(List.of(new Permit(rule, names[i], 1)), "x");
         }
         long after = usedHeap();
-        long perKey = (after - before) / keys;
-        long keyString = 24 + 16 + names[0].length(); // String + compact Latin-1 byte[]
-        System.out.printf("in-memory limit store: %d bytes per idle token-bucket key, "
-                + "excluding the key string (about %d bytes more for '%s')%n",
-                perKey, keyString, names[0]);
         assertThat(store.size()).isEqualTo(keys + 1);
-        assertThat(perKey).isBetween(50L, 1_000L);
+        return (after - before) / keys;
     }
 
     private static long usedHeap() {

@@ -86,7 +86,8 @@ class LimitAlgorithmProperties {
                 // Retry-after is exact: the model has the tokens then, not one microsecond before.
                 long wait = verdict.retryAfterMicros();
                 if (step.cost() <= burst) {
-                    BigInteger at = tokens.add(BigInteger.valueOf(limit).multiply(BigInteger.valueOf(wait)));
+                    BigInteger at = tokens.add(
+                            BigInteger.valueOf(limit).multiply(BigInteger.valueOf(wait)));
                     BigInteger before = tokens.add(
                             BigInteger.valueOf(limit).multiply(BigInteger.valueOf(wait - 1)));
                     assertThat(at.compareTo(need)).isGreaterThanOrEqualTo(0);
@@ -103,7 +104,8 @@ class LimitAlgorithmProperties {
                 sum += admitted.get(j)[1];
                 long span = admitted.get(j)[0] - admitted.get(i)[0];
                 assertThat(BigInteger.valueOf(sum - burst).multiply(scale))
-                        .isLessThanOrEqualTo(BigInteger.valueOf(limit).multiply(BigInteger.valueOf(span)));
+                        .isLessThanOrEqualTo(
+                                BigInteger.valueOf(limit).multiply(BigInteger.valueOf(span)));
             }
         }
     }
@@ -206,7 +208,8 @@ class LimitAlgorithmProperties {
             clock.advanceMicros(step.gapMicros());
             long now = clock.micros();
             long window = Math.floorDiv(now, periodMicros);
-            long current = admitted.stream().filter(a -> Math.floorDiv(a[0], periodMicros) == window)
+            long current = admitted.stream()
+                    .filter(a -> Math.floorDiv(a[0], periodMicros) == window)
                     .mapToLong(a -> a[1]).sum();
             long previous = admitted.stream()
                     .filter(a -> Math.floorDiv(a[0], periodMicros) == window - 1)
@@ -215,8 +218,10 @@ class LimitAlgorithmProperties {
             // Estimate as an exact fraction: previous * (P - e) / P + current + cost <= limit.
             boolean modelAdmits = BigInteger.valueOf(previous)
                     .multiply(BigInteger.valueOf(periodMicros - elapsed))
-                    .add(BigInteger.valueOf(current + step.cost()).multiply(BigInteger.valueOf(periodMicros)))
-                    .compareTo(BigInteger.valueOf(limit).multiply(BigInteger.valueOf(periodMicros))) <= 0;
+                    .add(BigInteger.valueOf(current + step.cost())
+                            .multiply(BigInteger.valueOf(periodMicros)))
+                    .compareTo(BigInteger.valueOf(limit)
+                            .multiply(BigInteger.valueOf(periodMicros))) <= 0;
             Verdict verdict = store.tryAcquire(List.of(new Permit(rule, "k", step.cost())), "l");
             assertThat(verdict.allowed()).isEqualTo(modelAdmits);
             if (modelAdmits) {

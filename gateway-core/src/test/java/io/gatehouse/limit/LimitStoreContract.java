@@ -148,8 +148,8 @@ public abstract class LimitStoreContract {
     @Test
     void costAboveCapacityIsRefusedWithoutConsumingAndRetryAfterIsThePeriod() {
         assertRefused(acquire(permit(TEN_PER_HOUR, "k", 11)), 10, 0, HOUR);
-        assertRefused(acquire(permit(LimitRule.fixedWindow("fw", 3, Duration.ofMinutes(1)), "k", 4)),
-                3, 0, MINUTE);
+        LimitRule threePerMinute = LimitRule.fixedWindow("fw", 3, Duration.ofMinutes(1));
+        assertRefused(acquire(permit(threePerMinute, "k", 4)), 3, 0, MINUTE);
         assertAllowed(acquire(permit(TEN_PER_HOUR, "k", 10)), 0, HOUR);
     }
 

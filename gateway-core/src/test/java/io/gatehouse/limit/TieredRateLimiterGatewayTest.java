@@ -86,7 +86,8 @@ class TieredRateLimiterGatewayTest {
         assertThat(rejected.headers().get("X-RateLimit-Limit")).isEqualTo("10");
         assertThat(rejected.headers().get("X-RateLimit-Remaining")).isEqualTo("0");
         assertThat(rejected.headers().get("X-RateLimit-Reset")).isEqualTo("3600");
-        assertThat(rejected.headers().get("RateLimit-Policy")).isEqualTo("\"per-hour\";q=10;w=3600");
+        assertThat(rejected.headers().get("RateLimit-Policy"))
+                .isEqualTo("\"per-hour\";q=10;w=3600");
         assertThat(rejected.headers().get("RateLimit")).isEqualTo("\"per-hour\";r=0;t=3600");
         assertThat(rejected.headers().get("X-Request-ID")).isNotBlank();
         String json = new String(rejected.problem().toJson(), StandardCharsets.UTF_8);
@@ -224,7 +225,8 @@ class TieredRateLimiterGatewayTest {
         Gateway gateway = gateway(TieredRateLimiter.builder(LimitStores.inMemory(clock))
                 .clock(clock).tier(FREE).unknownTier("free").build());
         Admission admission = call(gateway, "gold-key");
-        assertThat(admission.headers().get("RateLimit-Policy")).isEqualTo("\"per-hour\";q=10;w=3600");
+        assertThat(admission.headers().get("RateLimit-Policy"))
+                .isEqualTo("\"per-hour\";q=10;w=3600");
         assertThatThrownBy(() -> TieredRateLimiter.builder(LimitStores.inMemory(clock))
                 .tier(FREE).unknownTier("silver").build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("silver");
@@ -255,6 +257,89 @@ class TieredRateLimiterGatewayTest {
                 .isInstanceOf(Admission.Admitted.class);
         assertThat(gateway.admit(TestExchange.get("/a").header("X-API-Key", "alice-key")))
                 .isInstanceOf(Admission.Rejected.class);
+    }
+
+    private Gateway gatewayWithTier(Tier tier, KeyResolver resolver) {
+        TieredRateLimiter.Builder builder = TieredRateLimiter.builder(LimitStores.inMemory(clock))
+                .clock(clock).tier(tier).tier(PREMIUM);
+        if (resolver != null) {
+            builder.keyResolver(resolver);
+        }
+        return gateway(builder.build());
+    }
+
+    private static LimitRule onePerMinute(KeyScope scope) {
+        return LimitRule.builder("per-minute-" + scope.name().toLowerCase(), Algorithm.FIXED_WINDOW)
+                .limit(1, Duration.ofMinutes(1)).scope(scope).build();
+    }
+
+    @Test
+    void credentialScopeCountsEachApiKeyOfAPrincipalSeparately() {
+        Map<String, Principal> keys = Map.of(
+                "k1", new Principal("erin", "free", Set.of(), Set.of(), "key_a"),
+                "k2", new Principal("erin", "free", Set.of(), Set.of(), "key_b"));
+        Gateway gateway = Gateway.builder(Router.of(List.of(
+                        Route.builder("invocations", "/invocations").build())))
+                .authenticator(request -> new AuthResult.Authenticated(
+                        keys.get(request.header("X-API-Key"))))
+                .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory(clock)).clock(clock)
+                        .tier(Tier.of("free", onePerMinute(KeyScope.CREDENTIAL))).build())
+                .build();
+        assertThat(call(gateway, "k1")).isInstanceOf(Admission.Admitted.class);
+        assertThat(call(gateway, "k2")).isInstanceOf(Admission.Admitted.class);
+        assertThat(call(gateway, "k1")).isInstanceOf(Admission.Rejected.class);
+    }
+
+    @Test
+    void clientAddressScopeCountsEachAddressWhoeverCalls() {
+        Gateway gateway = gatewayWithTier(
+                Tier.of("free", onePerMinute(KeyScope.CLIENT_ADDRESS)), null);
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+                .from("198.51.100.1"))).isInstanceOf(Admission.Admitted.class);
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "carol-key")
+                .from("198.51.100.1"))).isInstanceOf(Admission.Rejected.class);
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+                .from("198.51.100.2"))).isInstanceOf(Admission.Admitted.class);
+    }
+
+    @Test
+    void globalScopeIsOneBucketForEveryPrincipalOfTheTier() {
+        Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.GLOBAL)), null);
+        assertThat(call(gateway, "bob-key")).isInstanceOf(Admission.Admitted.class);
+        assertThat(call(gateway, "carol-key")).isInstanceOf(Admission.Rejected.class);
+        assertThat(call(gateway, "alice-key")).isInstanceOf(Admission.Admitted.class);
+    }
+
+    @Test
+    void customScopeTakesItsKeyFromTheResolver() {
+        Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.CUSTOM)),
+                (rule, request, principal, route) -> String.valueOf(request.header("X-Tenant")));
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+                .header("X-Tenant", "acme"))).isInstanceOf(Admission.Admitted.class);
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "carol-key")
+                .header("X-Tenant", "acme"))).isInstanceOf(Admission.Rejected.class);
+        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+                .header("X-Tenant", "globex"))).isInstanceOf(Admission.Admitted.class);
+    }
+
+    @Test
+    void customScopeWithoutAResolverFailsAsAnInternalErrorNotAnAdmission() {
+        Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.CUSTOM)), null);
+        Admission admission = call(gateway, "bob-key");
+        assertThat(admission).isInstanceOf(Admission.Rejected.class);
+        assertThat(((Admission.Rejected) admission).problem().status()).isEqualTo(500);
+    }
+
+    @Test
+    void calendarDayPolicyReportsTheLengthOfTheCurrentDay() {
+        LimitRule perDay = LimitRule.builder("per-day", Algorithm.FIXED_WINDOW)
+                .calendar(1000, java.time.temporal.ChronoUnit.DAYS, java.time.ZoneOffset.UTC)
+                .countRequests().build();
+        clock.advance(Duration.ofHours(18));
+        Admission admission = call(gatewayWithTier(Tier.of("free", perDay), null), "bob-key");
+        assertThat(admission.headers().get("RateLimit-Policy"))
+                .isEqualTo("\"per-day\";q=1000;w=86400");
+        assertThat(admission.headers().get("RateLimit")).isEqualTo("\"per-day\";r=999;t=21600");
     }
 
     private static LimitStore brokenStore() {
