@@ -2,6 +2,7 @@ package io.gatehouse.benchmarks;
 
 import com.google.common.util.concurrent.RateLimiter;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,8 @@ public class LimiterBaselines {
     @State(Scope.Benchmark)
     public static class Shared {
         Bucket hotBucket;
+        Bucket threeLimitBucket;
+        Bucket exhaustedBucket;
         RateLimiter guava;
         ConcurrentHashMap<String, Bucket> buckets;
         String[] keys;
@@ -42,6 +45,21 @@ public class LimiterBaselines {
         @Setup
         public void setUp() {
             hotBucket = newBucket();
+            // The same three limits as InMemoryLimiterBenchmark.threeLimitsHotKey.
+            threeLimitBucket = Bucket.builder()
+                    .addLimit(limit -> limit.capacity(1_000_000_000L)
+                            .refillGreedy(1_000_000_000L, Duration.ofSeconds(1)))
+                    .addLimit(limit -> limit.capacity(6_000_000_000L)
+                            .refillGreedy(6_000_000_000L, Duration.ofMinutes(1)))
+                    .addLimit(limit -> limit.capacity(7_200_000_000L)
+                            .refillGreedy(7_200_000_000L, Duration.ofHours(1)))
+                    .build();
+            exhaustedBucket = Bucket.builder()
+                    .addLimit(limit -> limit.capacity(1).refillGreedy(1, Duration.ofDays(400)))
+                    .build();
+            if (!exhaustedBucket.tryConsume(1) || exhaustedBucket.tryConsume(1)) {
+                throw new IllegalStateException("the once-only bucket must admit exactly once");
+            }
             guava = RateLimiter.create(1e12);
             buckets = new ConcurrentHashMap<>();
             keys = Keys.distinct(KEYS);
@@ -66,6 +84,18 @@ public class LimiterBaselines {
     @Benchmark
     public boolean bucket4jHotKey(Shared shared) {
         return shared.hotBucket.tryConsume(1);
+    }
+
+    /** Bucket4j's lock-free bucket with three bandwidths (second, minute, hour). */
+    @Benchmark
+    public boolean bucket4jThreeLimitsHotKey(Shared shared) {
+        return shared.threeLimitBucket.tryConsume(1);
+    }
+
+    /** The refusing path: an exhausted bucket, with the probe a caller needs for headers. */
+    @Benchmark
+    public ConsumptionProbe bucket4jRefusedHotKey(Shared shared) {
+        return shared.exhaustedBucket.tryConsumeAndReturnRemaining(1);
     }
 
     @Benchmark
