@@ -40,6 +40,7 @@ public enum ErrorCode {
 
     /** The problem type URI for this code, stable across releases. */
     public String typeUri() {
-        return "urn:gatehouse:problem:" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return "urn:gatehouse:problem:"
+                + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 }

@@ -109,7 +109,8 @@ public final class Gateway {
         }
         RouteMatch match = router.match(exchange.method(), path);
         if (match instanceof RouteMatch.NotFound) {
-            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId), idHeader);
+            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
+                    idHeader);
         }
         if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
             String allow = String.join(", ", new java.util.TreeSet<>(notAllowed.allowed()));
@@ -310,7 +311,10 @@ public final class Gateway {
             return this;
         }
 
-        /** The monotonic nanosecond source used to time requests; {@code System::nanoTime} by default. */
+        /**
+         * The monotonic nanosecond source used to time requests; {@code System::nanoTime} by
+         * default.
+         */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
             return this;
