@@ -147,6 +147,8 @@ class GatewayTest {
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.status()).isEqualTo(401);
         assertThat(problem.code()).isEqualTo(ErrorCode.MISSING_CREDENTIALS);
+        assertThat(admission.headers().get("WWW-Authenticate"))
+                .isEqualTo("Bearer realm=\"gatehouse\"");
         assertThat(limiterCalls).hasValue(0);
     }
 
@@ -158,6 +160,8 @@ class GatewayTest {
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.code()).isEqualTo(ErrorCode.INVALID_API_KEY);
         assertThat(problem.detail()).doesNotContain("invalid_key");
+        assertThat(admission.headers().get("WWW-Authenticate"))
+                .isEqualTo("Bearer realm=\"gatehouse\"");
     }
 
     @Test
