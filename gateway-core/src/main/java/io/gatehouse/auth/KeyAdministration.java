@@ -26,7 +26,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -85,7 +84,6 @@ public final class KeyAdministration {
 
     private static final ObjectMapper JSON = jsonMapper();
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9:._/-]{0,63}");
-    private static final Pattern DURATION = Pattern.compile("([1-9][0-9]{0,9})([smhdw])");
     private static final Set<String> CREATE_FIELDS = Set.of("owner", "principal", "tier", "roles",
             "permissions", "prefix", "expires_in", "expires_at");
     private static final Set<String> ROTATE_FIELDS = Set.of("grace_seconds", "grace");
@@ -337,7 +335,7 @@ public final class KeyAdministration {
             Optional<Duration> parsed = duration(in);
             if (parsed.isEmpty() || parsed.get().compareTo(MAX_LIFETIME) > 0) {
                 errors.add("/expires_in", "must be a duration such as \"30d\", \"12h\", \"15m\", "
-                        + "\"45s\" or a positive number of seconds, at most "
+                        + "\"PT90M\" or a positive number of seconds, at most "
                         + MAX_LIFETIME.toDays() + " days");
                 return null;
             }
@@ -523,15 +521,10 @@ public final class KeyAdministration {
     }
 
     /**
-     * Parses a duration as the admin API and command line accept it: {@code 45s}, {@code 15m},
-     * {@code 12h}, {@code 30d}, {@code 2w}, or a JSON number / digit string of seconds.
-     *
-     * @return the positive duration, or empty when {@code text} is not one
+     * A duration as the admin API and command line accept it: whatever
+     * {@link ApiKeySpec#parseLifetime(String)} accepts ({@code 30d}, {@code 12h}, {@code PT90M}),
+     * or a whole number of seconds (a JSON number or digits).
      */
-    public static Optional<Duration> parseDuration(String text) {
-        return duration(JSON.getNodeFactory().textNode(text));
-    }
-
     private static Optional<Duration> duration(JsonNode node) {
         if (node.isIntegralNumber()) {
             long seconds = node.asLong();
@@ -541,22 +534,15 @@ public final class KeyAdministration {
         if (!node.isTextual()) {
             return Optional.empty();
         }
-        String text = node.asText().strip().toLowerCase(Locale.ROOT);
+        String text = node.asText().strip();
         if (text.matches("[1-9][0-9]{0,9}")) {
             return Optional.of(Duration.ofSeconds(Long.parseLong(text)));
         }
-        Matcher matcher = DURATION.matcher(text);
-        if (!matcher.matches()) {
+        try {
+            return Optional.of(ApiKeySpec.parseLifetime(text));
+        } catch (IllegalArgumentException | ArithmeticException e) {
             return Optional.empty();
         }
-        long amount = Long.parseLong(matcher.group(1));
-        return Optional.of(switch (matcher.group(2)) {
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            case "d" -> Duration.ofDays(amount);
-            default -> Duration.ofDays(amount * 7);
-        });
     }
 
     private static Optional<JsonNode> parse(byte[] body) {

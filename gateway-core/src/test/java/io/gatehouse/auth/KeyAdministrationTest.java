@@ -134,14 +134,21 @@ class KeyAdministrationTest {
     }
 
     @Test
-    void durationsAcceptUnitsAndSecondsOnly() {
-        assertThat(KeyAdministration.parseDuration("45s")).hasValue(Duration.ofSeconds(45));
-        assertThat(KeyAdministration.parseDuration("15m")).hasValue(Duration.ofMinutes(15));
-        assertThat(KeyAdministration.parseDuration("1h")).hasValue(Duration.ofHours(1));
-        assertThat(KeyAdministration.parseDuration("30d")).hasValue(Duration.ofDays(30));
-        assertThat(KeyAdministration.parseDuration("3600")).hasValue(Duration.ofHours(1));
-        for (String bad : new String[] {"", "0", "-1h", "1.5h", "h", "1y", "PT1H", "01h"}) {
-            assertThat(KeyAdministration.parseDuration(bad)).as(bad).isEmpty();
+    void lifetimesAcceptUnitsIsoAndSeconds() {
+        Map<String, Duration> good = Map.of("45s", Duration.ofSeconds(45), "15m",
+                Duration.ofMinutes(15), "PT36H", Duration.ofHours(36), "3600",
+                Duration.ofHours(1));
+        good.forEach((text, lifetime) -> assertThat(admin.create(Map.of("owner", "ci",
+                "expires_in", text), AdminContext.system()))
+                .as(text)
+                .isInstanceOfSatisfying(KeyAdministration.Created.class, created ->
+                        assertThat(created.key().record().expiresAt())
+                                .isEqualTo(clock.instant().plus(lifetime))));
+        for (Object bad : new Object[] {"", "0", "-1h", "1.5h", "h", "1y", -5, 0, 1.5, true,
+                "99999d"}) {
+            assertThat(admin.create(Map.of("owner", "ci", "expires_in", bad),
+                    AdminContext.system())).as(String.valueOf(bad))
+                    .isInstanceOf(KeyAdministration.Refused.class);
         }
     }
 
