@@ -41,6 +41,11 @@ public final class ExampleGateway {
 
     /** Starts the example from the command line and serves until the process is stopped. */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals(KeysCommand.NAME)) {
+            System.exit(KeysCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+            return;
+        }
         Options options = Options.parse(args);
         if (options instanceof Options.Help) {
             System.out.print(Options.USAGE);
@@ -55,7 +60,13 @@ public final class ExampleGateway {
         Options.Run run = (Options.Run) options;
         Running running;
         try {
-            running = start(run.host(), run.port());
+            running = run.keysFile() == null ? start(run.host(), run.port())
+                    : start(run.host(), run.port(), ExampleSetup.systemClocks(),
+                            KeyFile.open(java.nio.file.Path.of(run.keysFile())));
+        } catch (KeyFile.Unavailable e) {
+            System.err.println("gateway-examples: " + e.getMessage());
+            System.exit(EXIT_FAILED);
+            return;
         } catch (IOException e) {
             System.err.println("gateway-examples: cannot listen on " + run.host() + ":" + run.port()
                     + ": " + e.getMessage());
@@ -79,8 +90,18 @@ public final class ExampleGateway {
     }
 
     static Running start(String host, int port, ExampleSetup.Clocks clocks) throws IOException {
+        return start(host, port, clocks, null);
+    }
+
+    /**
+     * As {@link #start(String, int)} on {@code clocks}, with the API keys in {@code keyFile}
+     * (nullable: in memory); the running gateway holds the file until it is closed.
+     */
+    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeyFile keyFile)
+            throws IOException {
         Objects.requireNonNull(host, "host");
-        ExampleSetup setup = ExampleSetup.create(clocks);
+        ExampleSetup setup = keyFile == null ? ExampleSetup.create(clocks)
+                : ExampleSetup.create(clocks, keyFile.store(), true);
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
         HttpConfiguration http = new HttpConfiguration();
         // A gateway should not advertise what runs behind it.
@@ -103,7 +124,11 @@ public final class ExampleGateway {
                 new DemoAgentServlet(clocks.wallClock(), version()));
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
+        setup.admin().mount(context);
         server.setHandler(context);
+        if (keyFile != null) {
+            server.addBean(keyFile);
+        }
         try {
             server.start();
         } catch (IOException e) {
@@ -113,7 +138,8 @@ public final class ExampleGateway {
             stopQuietly(server);
             throw new IOException("the server did not start: " + e.getMessage(), e);
         }
-        return new Running(server, host, connector.getLocalPort(), setup.devApiKey());
+        return new Running(server, host, connector.getLocalPort(), setup.devApiKey(),
+                setup.admin().adminApiKey());
     }
 
     /** Prints what a person needs to start calling the example. */
@@ -122,6 +148,7 @@ public final class ExampleGateway {
                 + (isWildcard(running.host()) ? " (bound to " + running.host() + ")" : ""));
         out.println("Try: curl " + running.uri().resolve("/health"));
         out.println("Dev API key: " + running.devApiKey());
+        out.println("Admin API key: " + running.adminApiKey());
     }
 
     /** The version of this build, as Maven stamped it into the jar. */
@@ -160,12 +187,15 @@ public final class ExampleGateway {
         private final String host;
         private final int port;
         private final String devApiKey;
+        private final String adminApiKey;
 
-        private Running(Server server, String host, int port, String devApiKey) {
+        private Running(Server server, String host, int port, String devApiKey,
+                String adminApiKey) {
             this.server = server;
             this.host = host;
             this.port = port;
             this.devApiKey = devApiKey;
+            this.adminApiKey = adminApiKey;
         }
 
         /** The address the server is bound to, as given to {@link #start(String, int)}. */
@@ -191,6 +221,14 @@ public final class ExampleGateway {
         /** The development API key (premium tier) generated for this run. Shown, never logged. */
         public String devApiKey() {
             return devApiKey;
+        }
+
+        /**
+         * The admin API key (role admin) generated for this run, for {@code /admin/keys}.
+         * Shown, never logged.
+         */
+        public String adminApiKey() {
+            return adminApiKey;
         }
 
         /** Waits until the server stops. */
