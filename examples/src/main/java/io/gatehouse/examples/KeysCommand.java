@@ -10,9 +10,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -142,12 +144,13 @@ final class KeysCommand {
     private static int list(KeyAdministration administration, PrintStream out, Clock clock) {
         List<ApiKeyRecord> keys = ((KeyAdministration.Listed) administration.list()).keys();
         Instant now = clock.instant();
-        String format = "%-20s  %-12s  %-10s  %-8s  %-16s  %-20s  %s%n";
-        out.printf(format, "ID", "OWNER", "TIER", "STATUS", "KEY", "EXPIRES", "ROLES");
+        String format = "%-20s  %-12s  %-10s  %-8s  %-16s  %-20s  %-20s  %s%n";
+        out.printf(format, "ID", "OWNER", "TIER", "STATUS", "KEY", "EXPIRES", "LAST USED",
+                "ROLES");
         for (ApiKeyRecord key : keys) {
             out.printf(format, key.keyId(), key.principalId(), key.tier(),
-                    key.statusAt(now).name().toLowerCase(java.util.Locale.ROOT), key.hint(),
-                    key.expiresAt() == null ? "never" : key.expiresAt().toString(),
+                    key.statusAt(now).name().toLowerCase(Locale.ROOT), key.hint(),
+                    seconds(key.expiresAt(), "never"), seconds(key.lastUsedAt(), "-"),
                     String.join(",", new TreeSet<>(key.roles())));
         }
         out.println(keys.size() + (keys.size() == 1 ? " key" : " keys"));
@@ -187,6 +190,11 @@ final class KeysCommand {
                 + previous.expiresAt() + ".");
         out.println("Store the key now: it is not shown again.");
         return EXIT_OK;
+    }
+
+    /** {@code instant} to the second, for a table a person reads. */
+    private static String seconds(Instant instant, String absent) {
+        return instant == null ? absent : instant.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     private static void describe(ApiKeyRecord key, PrintStream out) {
