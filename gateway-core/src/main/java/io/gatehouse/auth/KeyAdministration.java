@@ -1,6 +1,8 @@
 package io.gatehouse.auth;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -37,8 +39,12 @@ import java.util.regex.Pattern;
  * <h2>The HTTP API</h2>
  * <ul>
  *   <li>{@code POST /admin/keys} (and the alias {@code POST /api/auth/api-key}): creates a key
- *       from {@code {"owner", "tier", "roles", "permissions", "prefix", "expires_in" | "expires_at"}}
- *       and answers 201 with the plaintext in {@code api_key}, shown this once and never again.
+ *       from {@code {"owner", "tier", "roles", "permissions", "prefix",
+ *       "expires_in" | "expires_at"}} and answers 201 with the plaintext in {@code api_key},
+ *       shown this once and never again. With an {@code Idempotency-Key} header, a repeat of
+ *       the request by the same admin within {@link #IDEMPOTENCY_WINDOW} creates nothing and
+ *       answers 409 naming the key created the first time (its plaintext cannot be shown
+ *       again; revoke it if it was lost).
  *   <li>{@code GET /admin/keys}: 200 {@code {"keys": [...]}}, metadata only (see
  *       {@link #view(ApiKeyRecord, Instant)}); never a hash, never a plaintext.
  *   <li>{@code DELETE /admin/keys/{id}}: revokes at once; 204 also when already revoked, 404 for
@@ -70,6 +76,11 @@ public final class KeyAdministration {
     /** Longest lifetime a new key may ask for. */
     public static final Duration MAX_LIFETIME = Duration.ofDays(3_660);
 
+    /** How long an {@code Idempotency-Key} of a key creation is remembered. */
+    public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+    /** How many {@code Idempotency-Key}s are remembered at most (the oldest go first). */
+    public static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+
     /** Route id of {@code GET/POST /admin/keys}. */
     public static final String KEYS_ROUTE = "admin-keys";
     /** Route id of {@code DELETE /admin/keys/{id}}. */
@@ -98,6 +109,14 @@ public final class KeyAdministration {
     private final String defaultPrefix;
     private final String adminRole;
     private final Clock clock;
+    /** Creations by (actor, idempotency key); bounded, so a flood cannot exhaust memory. */
+    private final Cache<String, Creation> creations = Caffeine.newBuilder()
+            .maximumSize(MAX_IDEMPOTENCY_KEYS)
+            .build();
+
+    /** A creation under an idempotency key; {@code keyId} is null while it is in progress. */
+    private record Creation(String fingerprint, Instant at, String keyId) {
+    }
 
     private KeyAdministration(Builder builder) {
         this.manager = builder.manager;
@@ -152,9 +171,10 @@ public final class KeyAdministration {
      * @param body        the body, read up to {@link #MAX_BODY_BYTES} + 1 bytes
      * @param principal   the caller as the gateway admitted it; anonymous when unknown
      * @param context     request id and client address, for the security log
+     * @param idempotencyKey the request's {@code Idempotency-Key} header; nullable
      */
     public record Call(String method, String path, String contentType, byte[] body,
-            Principal principal, AdminContext context) {
+            Principal principal, AdminContext context, String idempotencyKey) {
         public Call {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(path, "path");
@@ -236,7 +256,7 @@ public final class KeyAdministration {
             }
             if (method.equals("POST")) {
                 return parse(call.body())
-                        .map(node -> createFrom(node, call.context()))
+                        .map(node -> createOnce(node, call))
                         .orElseGet(() -> malformed(requestId));
             }
         } else if (path.startsWith(KEYS_PATH + "/")) {
@@ -265,6 +285,56 @@ public final class KeyAdministration {
      */
     public Result create(Map<String, ?> fields, AdminContext context) {
         return createFrom(JSON.valueToTree(fields), context);
+    }
+
+    private Result createOnce(JsonNode body, Call call) {
+        String idempotencyKey = call.idempotencyKey();
+        if (idempotencyKey == null) {
+            return createFrom(body, call.context());
+        }
+        String requestId = call.context().requestId();
+        if (idempotencyKey.isEmpty() || idempotencyKey.length() > 255
+                || !idempotencyKey.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            return invalid("the Idempotency-Key header is invalid",
+                    List.of(Map.of("field", "Idempotency-Key", "message",
+                            "must be 1 to 255 printable ASCII characters without spaces")),
+                    requestId);
+        }
+        String slot = call.principal().id() + '\n' + idempotencyKey;
+        String fingerprint = body.toString();
+        Instant now = clock.instant();
+        Creation claim = new Creation(fingerprint, now, null);
+        Creation earlier = creations.asMap().compute(slot, (key, existing) ->
+                existing == null || !now.isBefore(existing.at().plus(IDEMPOTENCY_WINDOW))
+                        ? claim : existing);
+        if (earlier != claim) {
+            if (!earlier.fingerprint().equals(fingerprint)) {
+                return refuse(ErrorCode.CONFLICT, "this Idempotency-Key was used for a "
+                        + "different request", requestId);
+            }
+            if (earlier.keyId() == null) {
+                return refuse(ErrorCode.CONFLICT, "a request with this Idempotency-Key is "
+                        + "still in progress", requestId);
+            }
+            return new Refused(Problem.of(ErrorCode.CONFLICT, "this request already created "
+                    + "key " + earlier.keyId() + "; its plaintext was shown once and is not "
+                    + "shown again (revoke the key if it was lost)", requestId)
+                    .with("key_id", earlier.keyId()));
+        }
+        Result result;
+        try {
+            result = createFrom(body, call.context());
+        } catch (RuntimeException e) {
+            creations.asMap().remove(slot, claim);
+            throw e;
+        }
+        if (result instanceof Created created) {
+            creations.put(slot, new Creation(fingerprint, now, created.key().keyId()));
+        } else {
+            // Nothing was created, so a corrected request may use the same key.
+            creations.asMap().remove(slot, claim);
+        }
+        return result;
     }
 
     private Result createFrom(JsonNode body, AdminContext context) {

@@ -34,7 +34,7 @@ class KeyAdministrationTest {
 
     private KeyAdministration.Reply post(Principal principal, String path, String body) {
         return admin.handle(new KeyAdministration.Call("POST", path, "application/json",
-                body.getBytes(StandardCharsets.UTF_8), principal, context));
+                body.getBytes(StandardCharsets.UTF_8), principal, context, null));
     }
 
     private static JsonNode json(KeyAdministration.Reply reply) throws Exception {
@@ -109,7 +109,7 @@ class KeyAdministrationTest {
                 "{\"owner\": \"carol\", \"expires_at\": \"2029-12-31T23:59:59Z\"}");
         KeyAdministration.Reply text = admin.handle(new KeyAdministration.Call("POST",
                 "/admin/keys", "text/plain", "{\"owner\": \"carol\"}".getBytes(
-                        StandardCharsets.UTF_8), root, context));
+                        StandardCharsets.UTF_8), root, context, null));
         KeyAdministration.Reply big = post(root, "/admin/keys",
                 "{\"owner\": \"" + "x".repeat(KeyAdministration.MAX_BODY_BYTES) + "\"}");
 
@@ -150,6 +150,45 @@ class KeyAdministrationTest {
                     AdminContext.system())).as(String.valueOf(bad))
                     .isInstanceOf(KeyAdministration.Refused.class);
         }
+    }
+
+    private KeyAdministration.Reply postOnce(String idempotencyKey, String body) {
+        return admin.handle(new KeyAdministration.Call("POST", "/admin/keys",
+                "application/json", body.getBytes(StandardCharsets.UTF_8), root, context,
+                idempotencyKey));
+    }
+
+    @Test
+    void repeatedIdempotencyKeyCreatesNothingAndNamesTheFirstKey() throws Exception {
+        String body = "{\"owner\": \"carol\", \"tier\": \"premium\"}";
+        KeyAdministration.Reply first = postOnce("order-42", body);
+        KeyAdministration.Reply again = postOnce("order-42", body);
+        KeyAdministration.Reply other = postOnce("order-42", "{\"owner\": \"dave\"}");
+        KeyAdministration.Reply fresh = postOnce("order-43", body);
+
+        assertThat(first.status()).isEqualTo(201);
+        String id = json(first).get("id").asText();
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(json(again).get("key_id").asText()).isEqualTo(id);
+        assertThat(json(again).has("api_key")).isFalse();
+        assertThat(new String(again.body(), StandardCharsets.UTF_8))
+                .doesNotContain(json(first).get("api_key").asText());
+        assertThat(other.status()).isEqualTo(409);
+        assertThat(json(other).get("detail").asText())
+                .isEqualTo("this Idempotency-Key was used for a different request");
+        assertThat(fresh.status()).isEqualTo(201);
+        assertThat(manager.list()).hasSize(2);
+
+        clock.advance(KeyAdministration.IDEMPOTENCY_WINDOW);
+        assertThat(postOnce("order-42", body).status()).isEqualTo(201);
+        assertThat(postOnce("bad key", body).status()).isEqualTo(400);
+    }
+
+    @Test
+    void aRefusedRequestLeavesItsIdempotencyKeyFree() {
+        assertThat(postOnce("k1", "{\"owner\": \"carol\", \"tier\": \"gold\"}").status())
+                .isEqualTo(400);
+        assertThat(postOnce("k1", "{\"owner\": \"carol\"}").status()).isEqualTo(201);
     }
 
     @Test

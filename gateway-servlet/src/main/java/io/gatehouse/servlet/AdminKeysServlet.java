@@ -60,7 +60,8 @@ public final class AdminKeysServlet extends HttpServlet {
         }
         KeyAdministration.Reply reply = administration.handle(new KeyAdministration.Call(
                 request.getMethod(), path, request.getContentType(), readBody(request),
-                principal, new AdminContext(requestId, clientAddress, principal.id())));
+                principal, new AdminContext(requestId, clientAddress, principal.id()),
+                request.getHeader("Idempotency-Key")));
         response.setStatus(reply.status());
         reply.headers().forEach(response::setHeader);
         if (reply.body().length > 0) {

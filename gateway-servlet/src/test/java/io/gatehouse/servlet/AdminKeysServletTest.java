@@ -123,6 +123,11 @@ class AdminKeysServletTest {
 
         HttpResponse<String> call(String method, String path, String key, String body)
                 throws IOException, InterruptedException {
+            return call(method, path, key, body, null);
+        }
+
+        HttpResponse<String> call(String method, String path, String key, String body,
+                String idempotencyKey) throws IOException, InterruptedException {
             HttpRequest.Builder request = HttpRequest.newBuilder(server.uri(path))
                     .timeout(Duration.ofSeconds(10))
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
@@ -133,16 +138,22 @@ class AdminKeysServletTest {
             if (key != null) {
                 request.header("X-API-Key", key);
             }
+            if (idempotencyKey != null) {
+                request.header("Idempotency-Key", idempotencyKey);
+            }
             return client.send(request.build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         }
     }
 
     private Deployed deploy(ServletContainer container) throws Exception {
-        // On the root logger: the security events and everything else that is logged.
-        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.addAppender(logs);
-        watched.add(root);
+        // The root logger (security events and everything else) and the access log, which
+        // does not pass its lines on to the root.
+        for (String name : List.of(Logger.ROOT_LOGGER_NAME, "io.gatehouse.access")) {
+            Logger logger = (Logger) LoggerFactory.getLogger(name);
+            logger.addAppender(logs);
+            watched.add(logger);
+        }
         ((Logger) LoggerFactory.getLogger(SecurityEvents.LOGGER_NAME)).setLevel(Level.INFO);
         logs.start();
         return new Deployed(container);
@@ -397,6 +408,18 @@ class AdminKeysServletTest {
         assertThat(second.body()).doesNotContain("api_key");
         assertProblem(gate.call("POST", "/admin/keys/kid_nope/rotate", gate.adminKey, "{}"),
                 404, "NOT_FOUND");
+
+        String order = "{\"owner\": \"erin\", \"tier\": \"free\"}";
+        HttpResponse<String> once = gate.call("POST", "/admin/keys", gate.adminKey, order,
+                "erin-1");
+        assertThat(once.statusCode()).isEqualTo(201);
+        gate.remember(json(once).get("api_key").asText());
+        HttpResponse<String> retried = gate.call("POST", "/admin/keys", gate.adminKey, order,
+                "erin-1");
+        assertProblem(retried, 409, "CONFLICT");
+        assertThat(json(retried).get("key_id").asText()).isEqualTo(json(once).get("id").asText());
+        assertThat(gate.keys.list().stream().filter(k -> k.principalId().equals("erin")))
+                .hasSize(1);
         assertNoSecretLogged(gate);
     }
 }
