@@ -60,10 +60,10 @@ public final class ExampleGateway {
         Options.Run run = (Options.Run) options;
         Running running;
         try {
-            running = run.keysFile() == null ? start(run.host(), run.port())
-                    : start(run.host(), run.port(), ExampleSetup.systemClocks(),
-                            KeyFile.open(java.nio.file.Path.of(run.keysFile())));
-        } catch (KeyFile.Unavailable e) {
+            KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
+            running = keys == null ? start(run.host(), run.port())
+                    : start(run.host(), run.port(), ExampleSetup.systemClocks(), keys);
+        } catch (KeySource.Unavailable e) {
             System.err.println("gateway-examples: " + e.getMessage());
             System.exit(EXIT_FAILED);
             return;
@@ -94,14 +94,14 @@ public final class ExampleGateway {
     }
 
     /**
-     * As {@link #start(String, int)} on {@code clocks}, with the API keys in {@code keyFile}
-     * (nullable: in memory); the running gateway holds the file until it is closed.
+     * As {@link #start(String, int)} on {@code clocks}, with the API keys in {@code keys}
+     * (nullable: in memory); the running gateway holds them until it is closed.
      */
-    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeyFile keyFile)
+    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys)
             throws IOException {
         Objects.requireNonNull(host, "host");
-        ExampleSetup setup = keyFile == null ? ExampleSetup.create(clocks)
-                : ExampleSetup.create(clocks, keyFile.store(), true);
+        ExampleSetup setup = keys == null ? ExampleSetup.create(clocks)
+                : ExampleSetup.create(clocks, keys.store(), true);
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
         HttpConfiguration http = new HttpConfiguration();
         // A gateway should not advertise what runs behind it.
@@ -126,8 +126,8 @@ public final class ExampleGateway {
         context.addServlet(agent, "/");
         setup.admin().mount(context);
         server.setHandler(context);
-        if (keyFile != null) {
-            server.addBean(keyFile);
+        if (keys != null) {
+            server.addBean(keys);
         }
         try {
             server.start();

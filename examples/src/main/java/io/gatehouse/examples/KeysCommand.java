@@ -5,9 +5,8 @@ import io.gatehouse.auth.AdminContext;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeyRecord;
 import io.gatehouse.auth.KeyAdministration;
+import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -44,11 +43,13 @@ final class KeysCommand {
     static final int EXIT_USAGE = 2;
 
     static final String USAGE = """
-            Usage: java -jar gateway-examples.jar keys COMMAND [OPTIONS] [--keys-file FILE]
+            Usage: java -jar gateway-examples.jar keys COMMAND [OPTIONS]
+                                                  [--keys-file FILE | --redis-url URL]
 
-            Manages the API keys in a key file (hashes only; default ./gatehouse-keys.json).
-            Start the gateway with the same --keys-file to serve them; while it runs it holds
-            the file, so change keys through its admin API (/admin/keys) instead.
+            Manages the API keys in a key file (hashes only; default ./gatehouse-keys.json)
+            or in Redis. Start the gateway with the same --keys-file or --redis-url to serve
+            them. A running gateway holds its key file, so change its keys through its admin
+            API (/admin/keys) instead; keys in Redis may be changed at any time.
 
               generate [--owner NAME] [--tier TIER] [--prefix PREFIX] [--expires DURATION]
                        [--role ROLE]...   create a key and print it, once (defaults: owner cli,
@@ -96,14 +97,14 @@ final class KeysCommand {
             out.print(USAGE);
             return EXIT_OK;
         }
-        Path file;
-        try {
-            file = Path.of(parsed.options.getOrDefault("--keys-file", DEFAULT_KEYS_FILE));
-        } catch (InvalidPathException e) {
-            return usage(err, "option --keys-file is not a usable path: " + e.getMessage());
+        String keysFile = parsed.options.get("--keys-file");
+        String redisUrl = parsed.options.get("--redis-url");
+        if (keysFile != null && redisUrl != null) {
+            return usage(err, "give --keys-file or --redis-url, not both");
         }
-        try (KeyFile keyFile = KeyFile.open(file)) {
-            ApiKeyManager keys = ApiKeyManager.builder(keyFile.store()).clock(clock).build();
+        try (KeySource source = KeySource.open(
+                redisUrl == null && keysFile == null ? DEFAULT_KEYS_FILE : keysFile, redisUrl)) {
+            ApiKeyManager keys = ApiKeyManager.builder(source.store()).clock(clock).build();
             KeyAdministration administration = ExampleAdmin.administration(keys, clock);
             AdminContext context = new AdminContext("", "", "cli");
             return switch (parsed.command) {
@@ -112,8 +113,10 @@ final class KeysCommand {
                 case "revoke" -> revoke(parsed, administration, context, out, err);
                 default -> rotate(parsed, administration, context, out, err);
             };
-        } catch (KeyFile.Unavailable e) {
-            err.println("gateway-examples keys: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // A locked or unreadable key file, an unreachable Redis: one line, no stack trace.
+            err.println("gateway-examples keys: " + (e.getMessage() == null
+                    ? e.getClass().getSimpleName() : e.getMessage()));
             return EXIT_FAILED;
         }
     }
@@ -258,10 +261,9 @@ final class KeysCommand {
             List<String> allowed = switch (command) {
                 case "--help", "-h", "help" -> null;
                 case "generate" -> List.of("--owner", "--tier", "--prefix", "--expires",
-                        "--role", "--keys-file");
-                case "list" -> List.of("--keys-file");
-                case "revoke" -> List.of("--keys-file");
-                case "rotate" -> List.of("--grace", "--keys-file");
+                        "--role", "--keys-file", "--redis-url");
+                case "list", "revoke" -> List.of("--keys-file", "--redis-url");
+                case "rotate" -> List.of("--grace", "--keys-file", "--redis-url");
                 default -> throw new UsageError("unknown command '" + command
                         + "'; commands: generate, list, revoke, rotate");
             };

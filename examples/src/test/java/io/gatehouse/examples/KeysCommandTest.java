@@ -165,7 +165,7 @@ class KeysCommandTest {
         Path file = directory.resolve("keys.json");
         String id = keys("generate").group(KEY_ID);
         byte[] before = Files.readAllBytes(file);
-        try (KeyFile held = KeyFile.open(file)) {
+        try (KeySource held = KeySource.file(file)) {
             Ran refused = keys("revoke", id);
 
             assertThat(refused.exit()).isEqualTo(1);
@@ -240,6 +240,57 @@ class KeysCommandTest {
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(Files.readString(file)).doesNotContain(key);
+    }
+
+    @Test
+    void keysInRedisAreSharedWithARunningGatewayAndRevokedThere() throws Exception {
+        try (RedisProcess redis = RedisProcess.start(directory.resolve("redis"))) {
+            Ran generated = redisKeys(redis, "generate", "--tier", "premium", "--owner", "r");
+            assertThat(generated.exit()).as(generated.err()).isEqualTo(0);
+            String key = generated.group(API_KEY);
+            String id = generated.group(KEY_ID);
+
+            try (ExampleGateway.Running gateway = ExampleGateway.start("127.0.0.1", 0,
+                    ExampleSetup.systemClocks(), KeySource.redis(redis.url()))) {
+                assertThat(invoke(gateway, key)).isEqualTo(200);
+
+                // Redis has no single writer: the command may change keys while it runs.
+                Ran revoked = redisKeys(redis, "revoke", id);
+                assertThat(revoked.exit()).as(revoked.err()).isEqualTo(0);
+                int status = 200;
+                for (int i = 0; i < 100 && status == 200; i++) {
+                    Thread.sleep(50);
+                    status = invoke(gateway, key);
+                }
+                assertThat(status).isEqualTo(401);
+                assertThat(redisKeys(redis, "list").out()).contains(id, "revoked",
+                        "dev", "admin");
+            }
+        }
+    }
+
+    private Ran redisKeys(RedisProcess redis, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--redis-url");
+        all.add(redis.url());
+        int exit = KeysCommand.run(all.toArray(String[]::new),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), clock);
+        return new Ran(exit, out.toString(StandardCharsets.UTF_8),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static int invoke(ExampleGateway.Running gateway, String key) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                gateway.uri().resolve("/invocations"))
+                        .header("Content-Type", "application/json")
+                        .header("X-API-Key", key)
+                        .timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private Process launch(String... args) throws IOException {
