@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Properties;
@@ -23,7 +24,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The runnable example: embedded Jetty 12 with {@link GatewayFilter} in front of a small,
  * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
  *
- * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]}.
+ * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
+ * [--keys-file FILE | --redis-url URL]}, or {@code java -jar gateway-examples.jar keys ...} to
+ * manage API keys ({@link KeysCommand}).
  * From code (tests, other examples): {@link #start(String, int)}, which returns a handle with the
  * bound port.
  *
@@ -42,7 +45,7 @@ public final class ExampleGateway {
     /** Starts the example from the command line and serves until the process is stopped. */
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && args[0].equals(KeysCommand.NAME)) {
-            System.exit(KeysCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+            System.exit(KeysCommand.run(Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
             return;
         }
@@ -100,8 +103,15 @@ public final class ExampleGateway {
     static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys)
             throws IOException {
         Objects.requireNonNull(host, "host");
-        ExampleSetup setup = keys == null ? ExampleSetup.create(clocks)
-                : ExampleSetup.create(clocks, keys.store(), true);
+        ExampleSetup setup;
+        try {
+            setup = keys == null ? ExampleSetup.create(clocks)
+                    : ExampleSetup.create(clocks, keys.store(), true);
+        } catch (RuntimeException e) {
+            // E.g. Redis unreachable while the demo tenants' keys are stored.
+            closeQuietly(keys);
+            throw new KeySource.Unavailable("the API key store failed: " + e.getMessage(), e);
+        }
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
         HttpConfiguration http = new HttpConfiguration();
         // A gateway should not advertise what runs behind it.
@@ -133,9 +143,11 @@ public final class ExampleGateway {
             server.start();
         } catch (IOException e) {
             stopQuietly(server);
+            closeQuietly(keys);
             throw e;
         } catch (Exception e) {
             stopQuietly(server);
+            closeQuietly(keys);
             throw new IOException("the server did not start: " + e.getMessage(), e);
         }
         return new Running(server, host, connector.getLocalPort(), setup.devApiKey(),
@@ -167,6 +179,17 @@ public final class ExampleGateway {
     /** Whether {@code host} means "every interface", which a client cannot call as such. */
     static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
+    private static void closeQuietly(KeySource keys) {
+        if (keys == null) {
+            return;
+        }
+        try {
+            keys.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Already failing to start; the original failure is the one worth reporting.
+        }
     }
 
     private static void stopQuietly(Server server) {
