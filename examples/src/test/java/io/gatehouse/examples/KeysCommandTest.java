@@ -269,6 +269,28 @@ class KeysCommandTest {
         }
     }
 
+    @Test
+    void anUnreachableRedisIsOneLineAndExit1ForTheCommandAndTheServer() throws Exception {
+        String nowhere;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            nowhere = "redis://127.0.0.1:" + probe.getLocalPort();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = KeysCommand.run(new String[] {"list", "--redis-url", nowhere},
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), clock);
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("gateway-examples keys: ").hasLineCount(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ExampleGateway.start(
+                        "127.0.0.1", 0, ExampleSetup.systemClocks(), KeySource.redis(nowhere)))
+                .isInstanceOf(KeySource.Unavailable.class)
+                .hasMessageStartingWith("the API key store failed: ");
+    }
+
     private Ran redisKeys(RedisProcess redis, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -348,6 +348,32 @@ class AdminKeysServletTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("containers")
+    void servletMountedWithoutTheGatewayInFrontRefusesEveryCall(ServletContainer container)
+            throws Exception {
+        Deployed gate = deploy(container);
+        jakarta.servlet.Filter passThrough = (request, response, chain) ->
+                chain.doFilter(request, response);
+        ServletContainer.Running bare = container.start(ServletContainer.Deployment.of("",
+                passThrough, new AdminKeysServlet(gate.administration)));
+        running.add(bare);
+
+        for (String method : List.of("GET", "POST")) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                                    bare.uri("/admin/keys"))
+                            .header("X-API-Key", gate.adminKey)
+                            .header("Content-Type", "application/json")
+                            .method(method, HttpRequest.BodyPublishers.ofString(
+                                    "{\"owner\": \"eve\", \"tier\": \"free\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertProblem(response, 401, "MISSING_CREDENTIALS");
+            assertThat(response.body()).doesNotContain("api_key");
+        }
+        assertThat(gate.keys.list()).hasSize(2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
     void badRequestsAre400ProblemsNamingTheField(ServletContainer container) throws Exception {
         Deployed gate = deploy(container);
 
