@@ -76,17 +76,23 @@ final class RouteSection {
                 route.limit(rule);
             }
         }
-        try {
-            if (node.has("allow_from")) {
-                route.allowFrom(reader.strings(node.get("allow_from"), where + ".allow_from")
-                        .toArray(new String[0]));
+        if (node.has("allow_from")) {
+            String allowWhere = where + ".allow_from";
+            List<String> blocks = reader.strings(node.get("allow_from"), allowWhere);
+            try {
+                route.allowFrom(blocks.toArray(new String[0]));
+            } catch (IllegalArgumentException e) {
+                throw new GatewayConfigException(allowWhere + ": " + e.getMessage(), e);
             }
-            if (node.has("deny_from")) {
-                route.denyFrom(reader.strings(node.get("deny_from"), where + ".deny_from")
-                        .toArray(new String[0]));
+        }
+        if (node.has("deny_from")) {
+            String denyWhere = where + ".deny_from";
+            List<String> blocks = reader.strings(node.get("deny_from"), denyWhere);
+            try {
+                route.denyFrom(blocks.toArray(new String[0]));
+            } catch (IllegalArgumentException e) {
+                throw new GatewayConfigException(denyWhere + ": " + e.getMessage(), e);
             }
-        } catch (IllegalArgumentException e) {
-            throw new GatewayConfigException(where + ": " + e.getMessage(), e);
         }
         if (node.has("validate")) {
             validators(reader, node.get("validate"), where + ".validate", route);
