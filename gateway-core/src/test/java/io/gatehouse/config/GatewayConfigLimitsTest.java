@@ -23,9 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Tiers and limits: the file and the builders make equal objects; bad values name themselves. */
 class GatewayConfigLimitsTest {
@@ -230,33 +232,74 @@ class GatewayConfigLimitsTest {
         });
     }
 
+    static Stream<Arguments> badLimitIsRefusedNamingItsPathAndValueCases() {
+        return Stream.of(
+                Arguments.of("{name: a, limit: 1, period: 5x}",
+                        "tiers.free[0].period: '5x' is not a duration; write a whole number"
+                        + " and a unit: ms, s, m, h or d (e.g. 500ms, 1m, 30d)"),
+                Arguments.of("{name: a, limit: 1, period: 0s}",
+                        "tiers.free[0].period: '0s' is not between 1ms and 400d"),
+                Arguments.of("{name: a, limit: 1, period: 401d}",
+                        "tiers.free[0].period: '401d' is not between 1ms and 400d"),
+                Arguments.of("{name: a, limit: 0, period: 1s}",
+                        "tiers.free[0].limit: must be between 1 and 9223372036854775807, was"
+                        + " 0"),
+                Arguments.of("{name: a, limit: ten, period: 1s}",
+                        "tiers.free[0].limit: must be a whole number, was 'ten'"),
+                Arguments.of("{name: a, period: 1s}",
+                        "tiers.free[0].limit: is required"),
+                Arguments.of("{name: a, limit: 1}",
+                        "tiers.free[0].period: is required (or calendar: day, week or month)"),
+                Arguments.of("{limit: 1, period: 1s}",
+                        "tiers.free[0].name: is required"),
+                Arguments.of("{name: 'a b', limit: 1, period: 1s}",
+                        "tiers.free[0].name: limit name must be printable ASCII without"
+                        + " spaces, quotes or backslashes: 'a b'"),
+                Arguments.of("{name: a, algorithm: leaky, limit: 1, period: 1s}",
+                        "tiers.free[0].algorithm: 'leaky' is not one of token_bucket,"
+                        + " sliding_window, sliding_log, fixed_window, concurrency"),
+                Arguments.of("{name: a, limit: 1, period: 1s, scope: custom}",
+                        "tiers.free[0].scope: 'custom' is not one of principal, credential,"
+                        + " client_address, route, global"),
+                Arguments.of("{name: a, limit: 1, period: 1s, failure_policy: retry}",
+                        "tiers.free[0].failure_policy: 'retry' is not one of fail_open,"
+                        + " fail_closed, local_fallback"),
+                Arguments.of("{name: a, limit: 1, period: 1s, shadow: maybe}",
+                        "tiers.free[0].shadow: must be true or false, was 'maybe'"),
+                Arguments.of("{name: a, limit: 1, period: 1s, burst: -1}",
+                        "tiers.free[0].burst: must be between 1 and 9223372036854775807, was"
+                        + " -1"),
+                Arguments.of("{name: a, algorithm: fixed_window, limit: 1, period: 1s, burst: 5}",
+                        "tiers.free[0]: limit 'a' burst applies to token buckets only, was 5"),
+                Arguments.of("{name: a, limit: 1, calendar: year}",
+                        "tiers.free[0].calendar: 'year' is not one of day, week, month"),
+                Arguments.of("{name: a, limit: 1, calendar: day, zone: Mars/Base}",
+                        "tiers.free[0].zone: 'Mars/Base' is not a time zone (e.g. UTC,"
+                        + " Europe/Berlin, +02:00)"),
+                Arguments.of("{name: a, limit: 1, calendar: day, period: 1d}",
+                        "tiers.free[0].period: a calendar limit counts per calendar day,"
+                        + " week or month and takes no period"),
+                Arguments.of("{name: a, algorithm: token_bucket, limit: 1, calendar: day}",
+                        "tiers.free[0].calendar: calendar windows apply to fixed_window"
+                        + " limits only, not token_bucket"),
+                Arguments.of("{name: a, limit: 1, period: 1s, zone: UTC}",
+                        "tiers.free[0].zone: only a calendar limit has a time zone"),
+                Arguments.of("{name: a, limit: 1, period: 1s, perod: 1s}",
+                        "tiers.free[0].perod: unknown key; known keys are [algorithm, burst,"
+                        + " calendar, count_requests, failure_policy, limit, name, period,"
+                        + " scope, shadow, zone]"),
+                Arguments.of("{name: a, algorithm: sliding_log, limit: 2000000, period: 1s}",
+                        "tiers.free[0]: limit 'a' a sliding log keeps one entry per request:"
+                        + " at most 1000000, was 2000000"),
+                Arguments.of("{name: a, limit: '${UNSET_LIMIT}', period: 1s}",
+                        "tiers.free[0].limit: environment variable UNSET_LIMIT is not set"
+                        + " and has no default (write ${UNSET_LIMIT:-default})"),
+                Arguments.of("per-hour",
+                        "tiers.free[0]: a mapping is required"));
+    }
+
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            {name: a, limit: 1, period: 5x}              | tiers.free[0].period: '5x' is not a duration; write a whole number and a unit: ms, s, m, h or d (e.g. 500ms, 1m, 30d)
-            {name: a, limit: 1, period: 0s}              | tiers.free[0].period: '0s' is not between 1ms and 400d
-            {name: a, limit: 1, period: 401d}            | tiers.free[0].period: '401d' is not between 1ms and 400d
-            {name: a, limit: 0, period: 1s}              | tiers.free[0].limit: must be between 1 and 9223372036854775807, was 0
-            {name: a, limit: ten, period: 1s}            | tiers.free[0].limit: must be a whole number, was 'ten'
-            {name: a, period: 1s}                        | tiers.free[0].limit: is required
-            {name: a, limit: 1}                          | tiers.free[0].period: is required (or calendar: day, week or month)
-            {limit: 1, period: 1s}                       | tiers.free[0].name: is required
-            {name: 'a b', limit: 1, period: 1s}          | tiers.free[0].name: limit name must be printable ASCII without spaces, quotes or backslashes: 'a b'
-            {name: a, algorithm: leaky, limit: 1, period: 1s} | tiers.free[0].algorithm: 'leaky' is not one of token_bucket, sliding_window, sliding_log, fixed_window, concurrency
-            {name: a, limit: 1, period: 1s, scope: custom} | tiers.free[0].scope: 'custom' is not one of principal, credential, client_address, route, global
-            {name: a, limit: 1, period: 1s, failure_policy: retry} | tiers.free[0].failure_policy: 'retry' is not one of fail_open, fail_closed, local_fallback
-            {name: a, limit: 1, period: 1s, shadow: maybe} | tiers.free[0].shadow: must be true or false, was 'maybe'
-            {name: a, limit: 1, period: 1s, burst: -1}   | tiers.free[0].burst: must be between 1 and 9223372036854775807, was -1
-            {name: a, algorithm: fixed_window, limit: 1, period: 1s, burst: 5} | tiers.free[0]: limit 'a' burst applies to token buckets only, was 5
-            {name: a, limit: 1, calendar: year}          | tiers.free[0].calendar: 'year' is not one of day, week, month
-            {name: a, limit: 1, calendar: day, zone: Mars/Base} | tiers.free[0].zone: 'Mars/Base' is not a time zone (e.g. UTC, Europe/Berlin, +02:00)
-            {name: a, limit: 1, calendar: day, period: 1d} | tiers.free[0].period: a calendar limit counts per calendar day, week or month and takes no period
-            {name: a, algorithm: token_bucket, limit: 1, calendar: day} | tiers.free[0].calendar: calendar windows apply to fixed_window limits only, not token_bucket
-            {name: a, limit: 1, period: 1s, zone: UTC}   | tiers.free[0].zone: only a calendar limit has a time zone
-            {name: a, limit: 1, period: 1s, perod: 1s}   | tiers.free[0].perod: unknown key; known keys are [algorithm, burst, calendar, count_requests, failure_policy, limit, name, period, scope, shadow, zone]
-            {name: a, algorithm: sliding_log, limit: 2000000, period: 1s} | tiers.free[0]: limit 'a' a sliding log keeps one entry per request: at most 1000000, was 2000000
-            {name: a, limit: '${UNSET_LIMIT}', period: 1s} | tiers.free[0].limit: environment variable UNSET_LIMIT is not set and has no default (write ${UNSET_LIMIT:-default})
-            per-hour                                     | tiers.free[0]: a mapping is required
-            """)
+    @MethodSource("badLimitIsRefusedNamingItsPathAndValueCases")
     void badLimitIsRefusedNamingItsPathAndValue(String limit, String message) {
         String yaml = "routes: [{id: r, path: /r}]\ntiers:\n  free: [" + limit + "]\n";
 
@@ -265,16 +308,28 @@ class GatewayConfigLimitsTest {
                 .hasMessage(message);
     }
 
+    static Stream<Arguments> badTierSectionIsRefusedNamingItsPathCases() {
+        return Stream.of(
+                Arguments.of("tiers: {free: [{name: a, limit: 1, period: 1s}, {name: a, limit: 2,"
+                        + " period: 1s}]}",
+                        "tiers.free[1].name: 'a' is used by an earlier limit of tier free"),
+                Arguments.of("tiers: {free: {name: a}}",
+                        "tiers.free: a list is required"),
+                Arguments.of("tiers: [free]",
+                        "tiers: a mapping is required"),
+                Arguments.of("presets: yes please",
+                        "presets: must be true or false, was 'yes please'"),
+                Arguments.of("presets: {zone: Nowhere/Land}",
+                        "presets.zone: 'Nowhere/Land' is not a time zone (e.g. UTC,"
+                        + " Europe/Berlin, +02:00)"),
+                Arguments.of("presets: {zones: UTC}",
+                        "presets.zones: unknown key; known keys are [zone]"),
+                Arguments.of("unknown_tier: gold",
+                        "unknown_tier: 'gold' is not a configured tier; tiers are []"));
+    }
+
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            tiers: {free: [{name: a, limit: 1, period: 1s}, {name: a, limit: 2, period: 1s}]} | tiers.free[1].name: 'a' is used by an earlier limit of tier free
-            tiers: {free: {name: a}}                     | tiers.free: a list is required
-            tiers: [free]                                | tiers: a mapping is required
-            presets: yes please                          | presets: must be true or false, was 'yes please'
-            presets: {zone: Nowhere/Land}                | presets.zone: 'Nowhere/Land' is not a time zone (e.g. UTC, Europe/Berlin, +02:00)
-            presets: {zones: UTC}                        | presets.zones: unknown key; known keys are [zone]
-            unknown_tier: gold                           | unknown_tier: 'gold' is not a configured tier; tiers are []
-            """)
+    @MethodSource("badTierSectionIsRefusedNamingItsPathCases")
     void badTierSectionIsRefusedNamingItsPath(String section, String message) {
         String yaml = "routes: [{id: r, path: /r}]\n" + section + "\n";
 
@@ -283,12 +338,20 @@ class GatewayConfigLimitsTest {
                 .hasMessage(message);
     }
 
+    static Stream<Arguments> badRouteLimitIsRefusedNamingItsPathCases() {
+        return Stream.of(
+                Arguments.of("limits: [{name: a, limit: 1, period: 1s}, {name: a, limit: 1,"
+                        + " period: 1m}]",
+                        "routes[0].limits[1].name: 'a' is used by an earlier limit of route r"),
+                Arguments.of("limits: [{name: a, limit: 1, period: 1y}]",
+                        "routes[0].limits[0].period: '1y' is not a duration; write a whole"
+                        + " number and a unit: ms, s, m, h or d (e.g. 500ms, 1m, 30d)"),
+                Arguments.of("allow_from: [10.0.0.0/33]",
+                        "routes[0].allow_from: bad prefix length in CIDR block: '10.0.0.0/33'"));
+    }
+
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
-            limits: [{name: a, limit: 1, period: 1s}, {name: a, limit: 1, period: 1m}] | routes[0].limits[1].name: 'a' is used by an earlier limit of route r
-            limits: [{name: a, limit: 1, period: 1y}]   | routes[0].limits[0].period: '1y' is not a duration; write a whole number and a unit: ms, s, m, h or d (e.g. 500ms, 1m, 30d)
-            allow_from: [10.0.0.0/33]                   | routes[0].allow_from: bad prefix length in CIDR block: '10.0.0.0/33'
-            """)
+    @MethodSource("badRouteLimitIsRefusedNamingItsPathCases")
     void badRouteLimitIsRefusedNamingItsPath(String setting, String message) {
         String yaml = "routes: [{id: r, path: /r, " + setting + "}]\n";
 
