@@ -2,7 +2,10 @@ package io.gatehouse;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * An IPv4 or IPv6 address block such as {@code 10.0.0.0/8} or {@code ::1}, matched against IP
@@ -53,6 +56,44 @@ public final class Cidr {
         byte[] bytes = parseLiteral(address);
         return bytes != null && bytes.length == network.length
                 && Arrays.equals(mask(bytes, prefixLength), network);
+    }
+
+    /**
+     * Parses every block of {@code texts}.
+     *
+     * @throws IllegalArgumentException naming the first text that is not an IP block
+     */
+    public static List<Cidr> parseAll(Collection<String> texts) {
+        List<Cidr> blocks = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            blocks.add(parse(text));
+        }
+        return List.copyOf(blocks);
+    }
+
+    /** Whether {@code address} lies in any of {@code blocks}. */
+    public static boolean anyContains(List<Cidr> blocks, String address) {
+        for (Cidr block : blocks) {
+            if (block.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code address} passes an allow list and a deny list: it must not lie in any
+     * denied block, and, when the allow list is not empty, must lie in an allowed block. An
+     * address that is not an IP literal passes only when both lists are empty.
+     */
+    public static boolean permits(List<Cidr> allow, List<Cidr> deny, String address) {
+        if (allow.isEmpty() && deny.isEmpty()) {
+            return true;
+        }
+        if (parseLiteral(address) == null || anyContains(deny, address)) {
+            return false;
+        }
+        return allow.isEmpty() || anyContains(allow, address);
     }
 
     /**

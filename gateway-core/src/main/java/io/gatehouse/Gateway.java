@@ -101,8 +101,13 @@ public final class Gateway {
         GatewayRequest request = new GatewayRequest(exchange, requestId, path,
                 clientAddresses.resolve(exchange));
 
+        if (!route.permitsAddress(request.clientAddress())) {
+            return reject(Problem.of(ErrorCode.FORBIDDEN, "route " + route.id()
+                    + " may not be called from this address", requestId), idHeader);
+        }
+
         Principal principal;
-        AuthResult auth = authenticator.authenticate(request);
+        AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
         } else if (auth instanceof AuthResult.Rejected rejected) {
@@ -149,10 +154,14 @@ public final class Gateway {
 
     private static Problem validate(GatewayRequest request, Route route) throws IOException {
         int maxBody = route.maxBodyBytes();
-        if (request.exchange().contentLength() > maxBody) {
+        long declaredLength = request.exchange().contentLength();
+        if (declaredLength > maxBody) {
             return tooLarge(request, maxBody);
         }
-        if (request.body(maxBody).length > maxBody) {
+        // A declared length within the limit is enforced by the container, so the body is only
+        // read when a validator needs it: uploads to routes without validators stream through.
+        boolean mustRead = declaredLength < 0 || !route.validators().isEmpty();
+        if (mustRead && request.body(maxBody).length > maxBody) {
             return tooLarge(request, maxBody);
         }
         for (Validator validator : route.validators()) {
@@ -160,14 +169,21 @@ public final class Gateway {
                 Problem problem = Problem.of(invalid.code(), invalid.detail(), request.requestId());
                 if (!invalid.errors().isEmpty()) {
                     problem = problem.with("errors", invalid.errors().stream()
-                            .map(error -> java.util.Map.of("field", error.field(),
-                                    "message", error.message()))
+                            .map(Gateway::errorMember)
                             .toList());
                 }
                 return problem;
             }
         }
         return null;
+    }
+
+    /** One entry of a problem's {@code errors}: {@code field} before {@code message}, always. */
+    private static java.util.Map<String, String> errorMember(ValidationResult.FieldError error) {
+        java.util.Map<String, String> member = new java.util.LinkedHashMap<>(4);
+        member.put("field", error.field());
+        member.put("message", error.message());
+        return member;
     }
 
     private static Problem tooLarge(GatewayRequest request, int maxBody) {

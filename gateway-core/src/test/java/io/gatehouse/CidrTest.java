@@ -38,4 +38,26 @@ class CidrTest {
                     .hasMessageContaining(bad);
         }
     }
+
+    @Test
+    void denyListWinsOverAllowListAndEmptyListsPermitEveryone() {
+        List<Cidr> allow = Cidr.parseAll(List.of("10.0.0.0/8", "2001:db8::/32"));
+        List<Cidr> deny = Cidr.parseAll(List.of("10.9.0.0/16"));
+
+        assertThat(Cidr.permits(allow, deny, "10.1.2.3")).isTrue();
+        assertThat(Cidr.permits(allow, deny, "2001:db8::7")).isTrue();
+        assertThat(Cidr.permits(allow, deny, "10.9.1.1")).isFalse();
+        assertThat(Cidr.permits(allow, deny, "192.0.2.1")).isFalse();
+        assertThat(Cidr.permits(List.of(), deny, "192.0.2.1")).isTrue();
+        assertThat(Cidr.permits(List.of(), deny, "::ffff:10.9.0.1")).isFalse();
+        assertThat(Cidr.permits(List.of(), List.of(), "not-an-address")).isTrue();
+        assertThat(Cidr.permits(List.of(), deny, "not-an-address")).isFalse();
+    }
+
+    @Test
+    void parseAllNamesTheBadBlock() {
+        assertThatThrownBy(() -> Cidr.parseAll(List.of("10.0.0.0/8", "10.0.0.0/33")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("10.0.0.0/33");
+    }
 }

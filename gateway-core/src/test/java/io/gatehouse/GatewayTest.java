@@ -210,6 +210,9 @@ class GatewayTest {
         assertThat(problem.detail()).isEqualTo("invalid fields: prompt is required");
         assertThat(problem.extensions()).containsEntry("errors",
                 List.of(Map.of("field", "/prompt", "message", "is required")));
+        // Members in a stable order, so the same refusal always reads the same.
+        assertThat(new String(problem.toJson(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"errors\":[{\"field\":\"/prompt\",\"message\":\"is required\"}]");
         assertThat(holdsCompleted).hasValue(1);
     }
 

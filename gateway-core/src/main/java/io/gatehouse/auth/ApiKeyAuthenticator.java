@@ -18,8 +18,9 @@ import java.util.Optional;
  * wrong checksum, length or alphabet is refused without a store lookup. Any other key is hashed
  * and looked up by hash; the stored hash is compared again in constant time, so a store that
  * answered for the wrong hash cannot let a request in. Revoked and expired keys are refused with
- * {@link ErrorCode#INVALID_API_KEY}; no detail ever contains more of the key than its prefix and
- * last four characters.
+ * {@link ErrorCode#INVALID_API_KEY}; a key used from outside its address lists is refused with
+ * {@link ErrorCode#FORBIDDEN}. No detail ever contains more of the key than its prefix and last
+ * four characters.
  *
  * <p>Thread-safe.
  */
@@ -65,14 +66,14 @@ public final class ApiKeyAuthenticator implements Authenticator {
             // A known prefix with a wrong checksum cannot be a key we issued: no lookup needed.
             return reject("the API key " + format.hint(key) + " is malformed");
         }
-        byte[] presented = hasher.hash(key).getBytes(StandardCharsets.US_ASCII);
-        Optional<ApiKeyRecord> found = store.findByHash(new String(presented,
-                StandardCharsets.US_ASCII));
+        String hash = hasher.hash(key);
+        Optional<ApiKeyRecord> found = store.findByHash(hash);
         if (found.isEmpty()) {
             return reject("the API key is not valid");
         }
         ApiKeyRecord record = found.get();
-        if (!MessageDigest.isEqual(presented, record.hash().getBytes(StandardCharsets.US_ASCII))) {
+        if (!MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
+                record.hash().getBytes(StandardCharsets.US_ASCII))) {
             return reject("the API key is not valid");
         }
         Instant now = clock.instant();
@@ -83,6 +84,10 @@ public final class ApiKeyAuthenticator implements Authenticator {
         if (record.expiredAt(now)) {
             return reject("the API key " + record.hint() + " (" + record.keyId()
                     + ") has expired");
+        }
+        if (!record.permitsAddress(request.clientAddress())) {
+            return new AuthResult.Rejected(ErrorCode.FORBIDDEN, "the API key " + record.hint()
+                    + " (" + record.keyId() + ") may not be used from this address");
         }
         store.recordUse(record.keyId(), now);
         return new AuthResult.Authenticated(record.toPrincipal());

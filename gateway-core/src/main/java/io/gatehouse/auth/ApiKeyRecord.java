@@ -1,9 +1,14 @@
 package io.gatehouse.auth;
 
+import io.gatehouse.Cidr;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -60,6 +65,17 @@ public record ApiKeyRecord(
         Objects.requireNonNull(createdAt, "createdAt");
         allowFrom = List.copyOf(allowFrom);
         denyFrom = List.copyOf(denyFrom);
+        // Fails here, naming the block, rather than on the first request with this key.
+        Cidr.parseAll(allowFrom);
+        Cidr.parseAll(denyFrom);
+    }
+
+    /** Whether a caller at {@code clientAddress} may use this key, per its address lists. */
+    public boolean permitsAddress(String clientAddress) {
+        if (allowFrom.isEmpty() && denyFrom.isEmpty()) {
+            return true;
+        }
+        return Cidr.permits(Cidr.parseAll(allowFrom), Cidr.parseAll(denyFrom), clientAddress);
     }
 
     /** Whether the key has been revoked. */
@@ -75,6 +91,40 @@ public record ApiKeyRecord(
     /** Whether the key may authenticate a request at {@code now}. */
     public boolean usableAt(Instant now) {
         return !revoked() && !expiredAt(now);
+    }
+
+    /** The state of a key at a given time. */
+    public enum Status {
+        ACTIVE, EXPIRED, REVOKED
+    }
+
+    /** This key's state at {@code now}; revocation wins over expiry. */
+    public Status statusAt(Instant now) {
+        return revoked() ? Status.REVOKED : expiredAt(now) ? Status.EXPIRED : Status.ACTIVE;
+    }
+
+    /**
+     * What an administrator may see of this key, with snake_case names for JSON: every field
+     * except the hash (an unpeppered hash of a weak key can be brute-forced), timestamps in
+     * ISO-8601, absent ones as {@code null}, and {@code status} at {@code now}.
+     */
+    public Map<String, Object> publicView(Instant now) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("key_id", keyId);
+        view.put("hint", hint);
+        view.put("principal", principalId);
+        view.put("tier", tier);
+        view.put("roles", new TreeSet<>(roles));
+        view.put("permissions", new TreeSet<>(permissions));
+        view.put("status", statusAt(now).name().toLowerCase(Locale.ROOT));
+        view.put("created", createdAt.toString());
+        view.put("expires", expiresAt == null ? null : expiresAt.toString());
+        view.put("last_used", lastUsedAt == null ? null : lastUsedAt.toString());
+        view.put("revoked", revokedAt == null ? null : revokedAt.toString());
+        view.put("rotated_to", rotatedTo);
+        view.put("allow_from", allowFrom);
+        view.put("deny_from", denyFrom);
+        return view;
     }
 
     /** The principal a request authenticated by this key acts as. */

@@ -96,8 +96,9 @@ public final class JwtAuthenticator implements Authenticator {
             return reject("the token is malformed");
         }
         JWSHeader header = jwt.getHeader();
+        Map<String, Object> headerFields = header.toJSONObject();
         for (String name : REFUSED_HEADERS) {
-            if (header.toJSONObject().containsKey(name)) {
+            if (headerFields.containsKey(name)) {
                 return reject("the token header carries '" + name + "'; keys are never taken "
                         + "from a token");
             }

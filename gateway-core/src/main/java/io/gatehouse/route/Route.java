@@ -1,11 +1,14 @@
 package io.gatehouse.route;
 
+import io.gatehouse.Cidr;
+import io.gatehouse.auth.Authenticator;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.validate.Validator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,6 +33,9 @@ public final class Route {
     private final List<Validator> validators;
     private final int maxBodyBytes;
     private final long cost;
+    private final List<Cidr> allowFrom;
+    private final List<Cidr> denyFrom;
+    private final Authenticator authenticator;
 
     private Route(Builder builder) {
         this.id = builder.id;
@@ -42,6 +48,9 @@ public final class Route {
         this.validators = List.copyOf(builder.validators);
         this.maxBodyBytes = builder.maxBodyBytes;
         this.cost = builder.cost;
+        this.allowFrom = List.copyOf(builder.allowFrom);
+        this.denyFrom = List.copyOf(builder.denyFrom);
+        this.authenticator = builder.authenticator;
     }
 
     /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
@@ -98,6 +107,29 @@ public final class Route {
         return cost;
     }
 
+    /** Client address blocks this route may be called from; empty means anywhere. */
+    public List<Cidr> allowFrom() {
+        return allowFrom;
+    }
+
+    /** Client address blocks this route refuses (403), whatever {@link #allowFrom()} says. */
+    public List<Cidr> denyFrom() {
+        return denyFrom;
+    }
+
+    /** Whether a caller at {@code clientAddress} may call this route. */
+    public boolean permitsAddress(String clientAddress) {
+        return Cidr.permits(allowFrom, denyFrom, clientAddress);
+    }
+
+    /**
+     * The authenticator of this route, replacing the gateway's (e.g. a different order of API
+     * key, JWT and signature authenticators); empty to use the gateway's.
+     */
+    public Optional<Authenticator> authenticator() {
+        return Optional.ofNullable(authenticator);
+    }
+
     /** Whether this route takes {@code method}. */
     public boolean allowsMethod(String method) {
         return methods.isEmpty() || methods.contains(method);
@@ -120,6 +152,9 @@ public final class Route {
         private final List<Validator> validators = new ArrayList<>();
         private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private long cost = 1;
+        private final List<Cidr> allowFrom = new ArrayList<>();
+        private final List<Cidr> denyFrom = new ArrayList<>();
+        private Authenticator authenticator;
 
         private Builder(String id, PathPattern pattern) {
             this.id = Objects.requireNonNull(id, "id");
@@ -174,6 +209,35 @@ public final class Route {
                 throw new IllegalArgumentException("route '" + id + "' cost must be at least 1, was " + cost);
             }
             this.cost = cost;
+            return this;
+        }
+
+        /**
+         * Admits callers only from these blocks (IPv4 or IPv6 CIDR, or single addresses).
+         *
+         * @throws IllegalArgumentException naming a text that is not an IP block
+         */
+        public Builder allowFrom(String... blocks) {
+            allowFrom.addAll(Cidr.parseAll(List.of(blocks)));
+            return this;
+        }
+
+        /**
+         * Refuses callers from these blocks, even when they are also allowed.
+         *
+         * @throws IllegalArgumentException naming a text that is not an IP block
+         */
+        public Builder denyFrom(String... blocks) {
+            denyFrom.addAll(Cidr.parseAll(List.of(blocks)));
+            return this;
+        }
+
+        /**
+         * Authenticates this route's requests with {@code authenticator} instead of the
+         * gateway's, e.g. {@code Authenticator.firstOf(List.of(signatures, jwt))}.
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
             return this;
         }
 

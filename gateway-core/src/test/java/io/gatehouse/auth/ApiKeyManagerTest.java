@@ -204,4 +204,27 @@ class ApiKeyManagerTest {
                     .doesNotContain(rotated.successor().plaintext().substring(8));
         }
     }
+
+    @Test
+    void publicViewShowsStatusAndEverythingButTheHash() {
+        NewApiKey key = manager.create("sk_live_", ApiKeySpec.of("alice", "premium")
+                .withRoles("admin").withLifetime(Duration.ofHours(1)));
+        ApiKeyRecord record = manager.find(key.keyId()).orElseThrow();
+
+        java.util.Map<String, Object> view = record.publicView(clock.instant());
+
+        assertThat(view).containsOnlyKeys("key_id", "hint", "principal", "tier", "roles",
+                "permissions", "status", "created", "expires", "last_used", "revoked",
+                "rotated_to", "allow_from", "deny_from");
+        assertThat(view).containsEntry("status", "active")
+                .containsEntry("expires", "2026-01-01T01:00:00Z")
+                .containsEntry("principal", "alice");
+        assertThat(view.values().toString()).doesNotContain(record.hash())
+                .doesNotContain(key.plaintext());
+        assertThat(record.publicView(clock.instant().plusSeconds(3600)))
+                .containsEntry("status", "expired");
+        manager.revoke(key.keyId());
+        assertThat(manager.find(key.keyId()).orElseThrow().publicView(clock.instant()))
+                .containsEntry("status", "revoked");
+    }
 }

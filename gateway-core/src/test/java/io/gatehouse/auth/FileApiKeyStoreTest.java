@@ -43,7 +43,8 @@ class FileApiKeyStoreTest {
         NewApiKey created = first.create("sk_live_", ApiKeySpec.of("alice", "premium")
                 .withRoles("admin").withPermissions("keys:write")
                 .withLifetime(Duration.ofDays(30))
-                .withAddressLists(java.util.List.of("10.0.0.0/8"), java.util.List.of()));
+                .withAddressLists(java.util.List.of("127.0.0.0/8"),
+                        java.util.List.of("10.0.0.0/8")));
         first.importKey("key_456", ApiKeySpec.of("bob", "free"));
         NewApiKey revoked = first.create("sk_test_", ApiKeySpec.of("carol", "free"));
         first.revoke(revoked.keyId());

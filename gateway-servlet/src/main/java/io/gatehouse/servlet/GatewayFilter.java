@@ -7,6 +7,8 @@ import io.gatehouse.Grant;
 import io.gatehouse.Outcome;
 import io.gatehouse.Problem;
 import io.gatehouse.ResponseHeaders;
+import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.config.GatewayConfigException;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
@@ -19,6 +21,8 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,8 +59,19 @@ import org.slf4j.LoggerFactory;
  *   <url-pattern>/*</url-pattern>
  * </filter-mapping>
  * }</pre>
- * Without {@code gatehouse.factory}, the filter uses the {@code Gateway} stored in the servlet
- * context attribute {@value #GATEWAY_ATTRIBUTE} (set it from a {@code ServletContextListener}).
+ * The filter takes its gateway from the first of these that is present:
+ * <ol>
+ *   <li>the constructor argument ({@link #GatewayFilter(Gateway)});
+ *   <li>init parameter {@value #FACTORY_PARAMETER}: a {@link GatewayFactory} class, given every
+ *       init parameter (a factory may itself load {@value #CONFIG_PARAMETER} with
+ *       {@link GatewayConfig#load} and add its authenticator and rate limiter);
+ *   <li>init parameter {@value #CONFIG_PARAMETER}: the path of a YAML file read by
+ *       {@link GatewayConfig}; such a gateway has no authenticator or rate limiter yet, so only
+ *       its public routes admit requests;
+ *   <li>servlet-context attribute {@value #GATEWAY_ATTRIBUTE}: a {@code Gateway} (set it from a
+ *       {@code ServletContextListener});
+ *   <li>system property {@value #CONFIG_PARAMETER}: as the init parameter.
+ * </ol>
  *
  * <p>From a {@code ServletContainerInitializer} or {@code ServletContextListener}:
  * <pre>{@code
@@ -74,8 +89,11 @@ import org.slf4j.LoggerFactory;
  * context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
  * }</pre>
  *
- * <p>Embedded Tomcat 11:
+ * <p>Embedded Tomcat 11 (the connector setting makes Tomcat wait for the application before
+ * answering {@code Expect: 100-continue}, so an oversized upload is refused before it is sent;
+ * Jetty waits by default):
  * <pre>{@code
+ * tomcat.getConnector().setProperty("continueResponseTiming", "onRead");
  * Context context = tomcat.addContext("", null);
  * FilterDef gatehouse = new FilterDef();
  * gatehouse.setFilterName("gatehouse");
@@ -107,6 +125,9 @@ public final class GatewayFilter implements Filter {
     /** Init parameter: class name of the {@link GatewayFactory} that builds the gateway. */
     public static final String FACTORY_PARAMETER = "gatehouse.factory";
 
+    /** Init parameter and system property: path of a YAML file read by {@link GatewayConfig}. */
+    public static final String CONFIG_PARAMETER = "gatehouse.config";
+
     /** Servlet-context attribute holding the {@link Gateway} when no factory is configured. */
     public static final String GATEWAY_ATTRIBUTE = "io.gatehouse.Gateway";
 
@@ -133,10 +154,11 @@ public final class GatewayFilter implements Filter {
     }
 
     /**
-     * Finds the gateway, unless one was passed to the constructor: from the factory named by
-     * {@value #FACTORY_PARAMETER}, else from the context attribute {@value #GATEWAY_ATTRIBUTE}.
+     * Finds the gateway, unless one was passed to the constructor, in the order given in the
+     * class description.
      *
-     * @throws ServletException naming the parameter or attribute when neither yields a gateway
+     * @throws ServletException naming the parameter when it does not yield a gateway, or every
+     *     way to configure one when none is given
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
@@ -148,15 +170,38 @@ public final class GatewayFilter implements Filter {
             gateway = fromFactory(factoryName.strip(), config);
             return;
         }
+        String configPath = config.getInitParameter(CONFIG_PARAMETER);
+        if (configPath != null && !configPath.isBlank()) {
+            gateway = fromFile(configPath.strip(), "init parameter");
+            return;
+        }
         Object attribute = config.getServletContext().getAttribute(GATEWAY_ATTRIBUTE);
         if (attribute instanceof Gateway fromContext) {
             gateway = fromContext;
             return;
         }
+        String property = System.getProperty(CONFIG_PARAMETER);
+        if (attribute == null && property != null && !property.isBlank()) {
+            gateway = fromFile(property.strip(), "system property");
+            return;
+        }
         throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
-                + "set init parameter " + FACTORY_PARAMETER + " to a " + GatewayFactory.class.getName()
-                + " class, or servlet-context attribute " + GATEWAY_ATTRIBUTE + " to a Gateway"
-                + (attribute == null ? "" : " (it holds a " + attribute.getClass().getName() + ")"));
+                + "set init parameter " + FACTORY_PARAMETER + " to a "
+                + GatewayFactory.class.getName()
+                + " class, init parameter or system property " + CONFIG_PARAMETER
+                + " to a YAML file, or servlet-context attribute " + GATEWAY_ATTRIBUTE
+                + " to a Gateway"
+                + (attribute == null ? ""
+                        : " (it holds a " + attribute.getClass().getName() + ")"));
+    }
+
+    private static Gateway fromFile(String path, String source) throws ServletException {
+        try {
+            return GatewayConfig.load(Path.of(path)).gatewayBuilder().build();
+        } catch (GatewayConfigException | InvalidPathException e) {
+            throw new ServletException(source + " " + CONFIG_PARAMETER + "='" + path + "': "
+                    + e.getMessage(), e);
+        }
     }
 
     private static Gateway fromFactory(String className, FilterConfig config)

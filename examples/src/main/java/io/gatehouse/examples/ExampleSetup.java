@@ -1,0 +1,153 @@
+package io.gatehouse.examples;
+
+import io.gatehouse.Gateway;
+import io.gatehouse.auth.ApiKeyManager;
+import io.gatehouse.auth.ApiKeySpec;
+import io.gatehouse.auth.AuthFailureGuard;
+import io.gatehouse.auth.Authenticator;
+import io.gatehouse.auth.InMemoryApiKeyStore;
+import io.gatehouse.auth.NewApiKey;
+import io.gatehouse.limit.LimitRule;
+import io.gatehouse.limit.LimitStores;
+import io.gatehouse.limit.MicroClock;
+import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.limit.Tier;
+import io.gatehouse.limit.TieredRateLimiter;
+import io.gatehouse.route.Route;
+import io.gatehouse.route.Router;
+import io.gatehouse.validate.ContentTypeValidator;
+import io.gatehouse.validate.JsonBodyValidator;
+import io.gatehouse.validate.JsonBodyValidator.JsonType;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The example's gateway configuration, written with the public builder API only: two routes,
+ * three tiers, three demo tenants and one development key generated per run.
+ *
+ * <p>Immutable.
+ */
+final class ExampleSetup {
+
+    /** The largest invocation body accepted: 1 MiB. */
+    static final int MAX_INVOCATION_BYTES = 1 << 20;
+
+    /** Refused keys allowed per client address and minute. */
+    static final int MAX_AUTH_FAILURES = 10;
+
+    static final String FREE = "free";
+    static final String PREMIUM = "premium";
+    static final String ENTERPRISE = "enterprise";
+
+    /** The prefix of the development key generated on each start. */
+    static final String DEV_KEY_PREFIX = "sk_dev_";
+    /** The principal the development key belongs to. */
+    static final String DEV_PRINCIPAL = "developer";
+
+    /**
+     * A built-in tenant of the example. Its key is public (it is in the README), which is fine
+     * for a demo and nothing else.
+     */
+    record DemoTenant(String apiKey, String principal, String tier) {
+    }
+
+    static final List<DemoTenant> DEMO_TENANTS = List.of(
+            new DemoTenant("key_123", "alice", PREMIUM),
+            new DemoTenant("key_456", "bob", FREE),
+            new DemoTenant("key_789", "charlie", ENTERPRISE));
+
+    private final Gateway gateway;
+    private final String devApiKey;
+
+    private ExampleSetup(Gateway gateway, String devApiKey) {
+        this.gateway = gateway;
+        this.devApiKey = devApiKey;
+    }
+
+    /** The clocks the example runs on: wall-clock time for responses, microseconds for limits. */
+    record Clocks(Clock wallClock, MicroClock micros) {
+        Clocks {
+            Objects.requireNonNull(wallClock, "wallClock");
+            Objects.requireNonNull(micros, "micros");
+        }
+    }
+
+    static Clocks systemClocks() {
+        return new Clocks(Clock.systemUTC(), MicroClock.system());
+    }
+
+    /**
+     * Builds the gateway of the example: the demo tenants' keys imported (only their hashes are
+     * stored), a fresh development key on the premium tier, key guessing throttled per client
+     * address, the three tiers in memory.
+     */
+    static ExampleSetup create(Clocks clocks) {
+        ApiKeyManager keys = ApiKeyManager.builder(new InMemoryApiKeyStore())
+                .clock(clocks.wallClock())
+                .build();
+        for (DemoTenant tenant : DEMO_TENANTS) {
+            keys.importKey(tenant.apiKey(), ApiKeySpec.of(tenant.principal(), tenant.tier()));
+        }
+        NewApiKey devKey = keys.create(DEV_KEY_PREFIX, ApiKeySpec.of(DEV_PRINCIPAL, PREMIUM));
+
+        RateLimiter limiter = TieredRateLimiter.builder(LimitStores.inMemory(clocks.micros()))
+                .clock(clocks.micros())
+                .tiers(tiers())
+                .build();
+        // Guessing keys is throttled per client address: after 10 refused keys within a minute
+        // the address gets 429 without its keys even being looked up.
+        Authenticator authenticator = AuthFailureGuard.builder(keys.authenticator())
+                .maxFailures(MAX_AUTH_FAILURES, Duration.ofMinutes(1))
+                .clock(clocks.wallClock())
+                .build();
+        Gateway gateway = Gateway.builder(routes())
+                .authenticator(authenticator)
+                .rateLimiter(limiter)
+                .build();
+        return new ExampleSetup(gateway, devKey.plaintext());
+    }
+
+    /**
+     * The plans: requests per hour per principal, counted exactly over the last hour (a sliding
+     * log), so "10 per hour" means no more than 10 in any 60 minutes and a refused caller is told
+     * to the second when the oldest request leaves the window.
+     */
+    static List<Tier> tiers() {
+        return List.of(
+                perHour(FREE, 10),
+                perHour(PREMIUM, 100),
+                perHour(ENTERPRISE, 1_000));
+    }
+
+    private static Tier perHour(String name, long requests) {
+        return Tier.of(name, LimitRule.slidingLog("per-hour", requests, Duration.ofHours(1)));
+    }
+
+    /**
+     * The routes: {@code POST /invocations} needs a key and a JSON object with a string
+     * {@code prompt}, at most 1 MiB; {@code GET /health} is public.
+     */
+    static Router routes() {
+        Route invocations = Route.builder("invocations", "/invocations")
+                .methods("POST")
+                .maxBodyBytes(MAX_INVOCATION_BYTES)
+                .validator(ContentTypeValidator.accepting("application/json"))
+                .validator(JsonBodyValidator.builder().require("prompt", JsonType.STRING).build())
+                .build();
+        Route health = Route.builder("health", "/health")
+                .methods("GET")
+                .publicAccess()
+                .build();
+        return Router.of(List.of(invocations, health));
+    }
+
+    Gateway gateway() {
+        return gateway;
+    }
+
+    String devApiKey() {
+        return devApiKey;
+    }
+}

@@ -1,0 +1,102 @@
+package io.gatehouse.examples;
+
+import java.util.Objects;
+
+/**
+ * The command line of the example jar, parsed. Accepts {@code --name value} and
+ * {@code --name=value}.
+ *
+ * <p>Immutable.
+ */
+sealed interface Options {
+
+    /** Default listen address: every interface. */
+    String DEFAULT_HOST = "0.0.0.0";
+    /** Default listen port. */
+    int DEFAULT_PORT = 8080;
+
+    /** The usage text printed by {@code --help} and after a bad option. */
+    String USAGE = """
+            Usage: java -jar gateway-examples.jar [--host HOST] [--port PORT]
+
+            Runs the Gatehouse gateway (embedded Jetty) in front of a demo agent.
+
+              --host HOST   address to listen on (default 0.0.0.0)
+              --port PORT   port to listen on, 0 for any free port (default 8080)
+              --help        print this help and exit
+            """;
+
+    /** Start the gateway on {@code host}:{@code port}. */
+    record Run(String host, int port) implements Options {
+        public Run {
+            Objects.requireNonNull(host, "host");
+        }
+    }
+
+    /** Print the usage and exit successfully. */
+    record Help() implements Options {
+    }
+
+    /** The command line is wrong; {@code message} says how, in one line. */
+    record Bad(String message) implements Options {
+        public Bad {
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** Parses {@code args}; never throws for bad input. */
+    static Options parse(String... args) {
+        String host = DEFAULT_HOST;
+        int port = DEFAULT_PORT;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String value = null;
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                name = arg.substring(0, equals);
+                value = arg.substring(equals + 1);
+            }
+            switch (name) {
+                case "--help", "-h" -> {
+                    return new Help();
+                }
+                case "--host", "--port" -> {
+                    if (value == null) {
+                        if (i + 1 == args.length) {
+                            return new Bad("option " + name + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    if (name.equals("--host")) {
+                        if (value.isBlank()) {
+                            return new Bad("option --host needs a non-empty value");
+                        }
+                        host = value;
+                    } else {
+                        port = port(value);
+                        if (port < 0) {
+                            return new Bad("option --port must be a number from 0 to 65535, was '"
+                                    + value + "'");
+                        }
+                    }
+                }
+                default -> {
+                    return new Bad(arg.startsWith("-")
+                            ? "unknown option '" + arg + "'"
+                            : "unexpected argument '" + arg + "'");
+                }
+            }
+        }
+        return new Run(host, port);
+    }
+
+    /** The port in {@code text}, or -1 if it is not one. */
+    private static int port(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        int port = Integer.parseInt(text);
+        return port <= 65_535 ? port : -1;
+    }
+}

@@ -1,0 +1,137 @@
+package io.gatehouse.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The command line as a user meets it: the main class run in its own JVM, as
+ * {@code java -jar gateway-examples.jar} would run it.
+ */
+class ExampleMainTest {
+
+    private static final Pattern LISTENING =
+            Pattern.compile("Gatehouse example gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern DEV_KEY = Pattern.compile("Dev API key: (sk_dev_\\S+)");
+
+    private final List<Process> launched = new ArrayList<>();
+
+    @AfterEach
+    void stopWhatIsLeft() {
+        // A process that failed an assertion must not outlive the test run.
+        launched.forEach(Process::destroyForcibly);
+    }
+
+    private Process launch(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                ExampleGateway.class.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        launched.add(process);
+        return process;
+    }
+
+    private static String read(java.io.InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unknownOptionPrintsOneLineErrorAndUsageAndExitsWith2() throws Exception {
+        Process process = launch("--prot", "9000");
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String err = read(process.getErrorStream());
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(err).isEqualTo("gateway-examples: unknown option '--prot'\n" + Options.USAGE);
+        assertThat(read(process.getInputStream())).isEmpty();
+    }
+
+    @Test
+    void badPortPrintsOneLineErrorAndExitsWith2() throws Exception {
+        Process process = launch("--port", "eighty");
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(read(process.getErrorStream())).startsWith(
+                "gateway-examples: option --port must be a number from 0 to 65535, was 'eighty'\n"
+                        + "Usage: ");
+    }
+
+    @Test
+    void helpPrintsUsageAndExitsWith0() throws Exception {
+        Process process = launch("--help");
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(0);
+        assertThat(read(process.getInputStream())).isEqualTo(Options.USAGE);
+        assertThat(read(process.getErrorStream())).isEmpty();
+    }
+
+    @Test
+    void startPrintsTheUrlAndAWorkingDevKeyOnALineOfItsOwn() throws Exception {
+        Process process = launch("--host", "127.0.0.1", "--port", "0");
+        try {
+            BufferedReader out = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            Matcher listening = null;
+            Matcher devKey = null;
+            for (String line; devKey == null && (line = out.readLine()) != null; ) {
+                Matcher url = LISTENING.matcher(line);
+                if (url.matches()) {
+                    listening = url;
+                }
+                Matcher key = DEV_KEY.matcher(line);
+                if (key.matches()) {
+                    devKey = key;
+                }
+            }
+            assertThat(listening).as("the URL line").isNotNull();
+            assertThat(devKey).as("the dev key line").isNotNull();
+
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listening.group(1)
+                                    + "/invocations"))
+                            .header("Content-Type", "application/json")
+                            .header("X-API-Key", devKey.group(1))
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("X-RateLimit-Limit")).hasValue("100");
+        } finally {
+            process.destroy();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void aTakenPortIsReportedInOneLineWithExitCode1() throws Exception {
+        try (ExampleGateway.Running taken = ExampleGateway.start("127.0.0.1", 0)) {
+            Process process = launch("--host", "127.0.0.1", "--port", String.valueOf(taken.port()));
+
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(1);
+            String err = read(process.getErrorStream());
+            assertThat(err).startsWith("gateway-examples: cannot listen on 127.0.0.1:"
+                    + taken.port() + ": ");
+            assertThat(err.lines()).hasSize(1);
+        }
+    }
+}

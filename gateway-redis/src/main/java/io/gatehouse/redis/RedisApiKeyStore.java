@@ -1,0 +1,435 @@
+package io.gatehouse.redis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.auth.ApiKeyRecord;
+import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.ApiKeyStoreException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * An {@link ApiKeyStore} in Redis, shared by every gateway instance, with a local cache for the
+ * request path and invalidation over Redis pub/sub.
+ *
+ * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}; all in one hash slot so that a
+ * save is one atomic script on Cluster too):
+ * <pre>
+ *   {prefix}{apikeys}:id:{keyId}      hash: id, hash, hint, principal, tier, roles, permissions,
+ *                                     created, expires, lastUsed, revoked, rotatedTo, allowFrom,
+ *                                     denyFrom (absent when null; lists as JSON arrays;
+ *                                     instants as ISO-8601)
+ *   {prefix}{apikeys}:hash:{hash}     string: the key id owning that key hash
+ *   {prefix}{apikeys}:ids             set of every key id
+ *   channel {prefix}invalidate        key hashes whose record changed
+ * </pre>
+ * Key records are not limit state and carry no TTL: they live until an operator deletes them
+ * (revoked and expired records are kept so callers can say why a key is refused).
+ *
+ * <p><b>Caching and revocation.</b> {@link #findByHash} answers from a bounded local cache
+ * (including "no such key"); every {@link #save} (create, revoke, expire, rotate) publishes the
+ * changed hashes, and every instance's subscriber evicts them, so a revocation reaches every
+ * instance within milliseconds. The cache's time to live (default 30 s) bounds staleness should
+ * a message be lost, and the whole cache is dropped whenever the subscription is
+ * (re-)established. {@link #recordUse} is kept in memory and written every
+ * {@code lastUsedFlushInterval}.
+ *
+ * <p>Thread-safe. Close it to stop its subscriber and flush last-use times; it does not close
+ * the Jedis client, which the caller owns.
+ */
+public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
+
+    /** The default prefix of every key and channel this store uses. */
+    public static final String DEFAULT_KEY_PREFIX = "gatehouse:apikey:";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisApiKeyStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+    private static final String DUPLICATE = "GATEHOUSE_DUPLICATE_HASH";
+
+    // Atomic save: refuse a hash owned by another key id, drop the old hash index, replace the
+    // record, then tell every instance which hashes changed.
+    private static final String SAVE = """
+            local owner = redis.call('GET', KEYS[2])
+            if owner and owner ~= ARGV[1] then
+              return redis.error_reply('GATEHOUSE_DUPLICATE_HASH ' .. owner)
+            end
+            local old = redis.call('HGET', KEYS[1], 'hash')
+            if old and old ~= ARGV[2] then redis.call('DEL', ARGV[4] .. old) end
+            redis.call('DEL', KEYS[1])
+            redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+            redis.call('SET', KEYS[2], ARGV[1])
+            redis.call('SADD', KEYS[3], ARGV[1])
+            redis.call('PUBLISH', ARGV[3], ARGV[2])
+            if old and old ~= ARGV[2] then redis.call('PUBLISH', ARGV[3], old) end
+            return 1
+            """;
+    private static final String TOUCH = """
+            if redis.call('EXISTS', KEYS[1]) == 1 then
+              redis.call('HSET', KEYS[1], 'lastUsed', ARGV[1])
+            end
+            return 1
+            """;
+
+    private final UnifiedJedis jedis;
+    private final String idPrefix;
+    private final String hashPrefix;
+    private final String idsKey;
+    private final String channel;
+    private final Cache<String, Optional<ApiKeyRecord>> byHash;
+    private final Map<String, Instant> pendingUses = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher;
+    private final Thread subscriber;
+    private final Invalidations invalidations = new Invalidations();
+    private final CountDownLatch subscribed = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    private RedisApiKeyStore(Builder builder) {
+        this.jedis = builder.jedis;
+        String base = builder.keyPrefix + "{apikeys}:";
+        this.idPrefix = base + "id:";
+        this.hashPrefix = base + "hash:";
+        this.idsKey = base + "ids";
+        this.channel = builder.keyPrefix + "invalidate";
+        this.byHash = Caffeine.newBuilder()
+                .maximumSize(builder.cacheSize)
+                .expireAfterWrite(builder.cacheTtl)
+                // Maintenance on the calling threads: no shared pool to occupy.
+                .executor(Runnable::run)
+                .build();
+        this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gatehouse-apikey-last-used");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long flushMillis = builder.lastUsedFlushInterval.toMillis();
+        flusher.scheduleWithFixedDelay(this::flushUsesQuietly, flushMillis, flushMillis,
+                TimeUnit.MILLISECONDS);
+        this.subscriber = new Thread(this::subscribeUntilClosed, "gatehouse-apikey-invalidation");
+        subscriber.setDaemon(true);
+        subscriber.start();
+    }
+
+    /** Starts a store over {@code jedis}, which the caller keeps owning. */
+    public static Builder builder(UnifiedJedis jedis) {
+        return new Builder(jedis);
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> findByHash(String hash) {
+        Objects.requireNonNull(hash, "hash");
+        return byHash.get(hash, this::loadByHash);
+    }
+
+    private Optional<ApiKeyRecord> loadByHash(String hash) {
+        try {
+            String keyId = jedis.get(hashPrefix + hash);
+            return keyId == null ? Optional.empty() : load(keyId);
+        } catch (JedisException e) {
+            throw new ApiKeyStoreException("Redis unreachable while looking up an API key", e);
+        }
+    }
+
+    @Override
+    public Optional<ApiKeyRecord> findById(String keyId) {
+        Objects.requireNonNull(keyId, "keyId");
+        try {
+            return load(keyId);
+        } catch (JedisException e) {
+            throw new ApiKeyStoreException("Redis unreachable while reading key " + keyId, e);
+        }
+    }
+
+    private Optional<ApiKeyRecord> load(String keyId) {
+        Map<String, String> fields = jedis.hgetAll(idPrefix + keyId);
+        return fields.isEmpty() ? Optional.empty() : Optional.of(decode(fields));
+    }
+
+    @Override
+    public void save(ApiKeyRecord record) {
+        Map<String, String> fields = encode(record);
+        List<String> args = new ArrayList<>(4 + 2 * fields.size());
+        args.add(record.keyId());
+        args.add(record.hash());
+        args.add(channel);
+        args.add(hashPrefix);
+        fields.forEach((name, value) -> {
+            args.add(name);
+            args.add(value);
+        });
+        try {
+            jedis.eval(SAVE, List.of(idPrefix + record.keyId(), hashPrefix + record.hash(), idsKey),
+                    args);
+        } catch (JedisDataException e) {
+            String message = String.valueOf(e.getMessage());
+            int at = message.indexOf(DUPLICATE);
+            if (at >= 0) {
+                throw new IllegalStateException("key " + message.substring(
+                        at + DUPLICATE.length()).trim() + " already has the hash of key "
+                        + record.keyId());
+            }
+            throw new ApiKeyStoreException("Redis refused to save key " + record.keyId(), e);
+        } catch (JedisException e) {
+            throw new ApiKeyStoreException("Redis unreachable while saving key " + record.keyId(),
+                    e);
+        }
+        // This instance sees its own change at once, whatever the subscriber's timing.
+        byHash.invalidate(record.hash());
+    }
+
+    @Override
+    public List<ApiKeyRecord> list() {
+        try {
+            List<ApiKeyRecord> records = new ArrayList<>();
+            for (String keyId : jedis.smembers(idsKey)) {
+                load(keyId).ifPresent(records::add);
+            }
+            records.sort(Comparator.comparing(ApiKeyRecord::keyId));
+            return records;
+        } catch (JedisException e) {
+            throw new ApiKeyStoreException("Redis unreachable while listing keys", e);
+        }
+    }
+
+    @Override
+    public void recordUse(String keyId, Instant at) {
+        pendingUses.merge(keyId, at, (old, now) -> now.isAfter(old) ? now : old);
+    }
+
+    /** Writes pending last-use times now. */
+    public void flushUses() {
+        for (String keyId : List.copyOf(pendingUses.keySet())) {
+            Instant at = pendingUses.remove(keyId);
+            if (at != null) {
+                jedis.eval(TOUCH, List.of(idPrefix + keyId), List.of(at.toString()));
+            }
+        }
+    }
+
+    private void flushUsesQuietly() {
+        try {
+            flushUses();
+        } catch (RuntimeException e) {
+            // Losing a last-use time is harmless (see ApiKeyStore#recordUse).
+            LOG.debug("could not write API key last-use times", e);
+        }
+    }
+
+    /**
+     * Waits until the invalidation subscription is established, so that changes made from now
+     * on reach this instance.
+     *
+     * @return whether it was established within {@code timeout}
+     */
+    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+        return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void subscribeUntilClosed() {
+        long backoffMillis = 100;
+        while (!closed) {
+            try {
+                jedis.subscribe(invalidations, channel);
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                LOG.debug("API key invalidation subscription lost; resubscribing", e);
+            }
+            // Messages may have been missed while unsubscribed: forget everything cached.
+            byHash.invalidateAll();
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            backoffMillis = Math.min(2_000, backoffMillis * 2);
+        }
+    }
+
+    /** Receives changed key hashes. */
+    private final class Invalidations extends JedisPubSub {
+        @Override
+        public void onSubscribe(String channel, int subscribedChannels) {
+            byHash.invalidateAll();
+            subscribed.countDown();
+        }
+
+        @Override
+        public void onMessage(String channel, String hash) {
+            byHash.invalidate(hash);
+        }
+    }
+
+    /** Stops the subscriber and writes pending last-use times. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (invalidations.isSubscribed()) {
+                invalidations.unsubscribe();
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("unsubscribing failed", e);
+        }
+        subscriber.interrupt();
+        flusher.shutdownNow();
+        flushUsesQuietly();
+        try {
+            subscriber.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Map<String, String> encode(ApiKeyRecord record) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("id", record.keyId());
+        fields.put("hash", record.hash());
+        fields.put("hint", record.hint());
+        fields.put("principal", record.principalId());
+        fields.put("tier", record.tier());
+        fields.put("roles", json(List.copyOf(new java.util.TreeSet<>(record.roles()))));
+        fields.put("permissions",
+                json(List.copyOf(new java.util.TreeSet<>(record.permissions()))));
+        fields.put("created", record.createdAt().toString());
+        putInstant(fields, "expires", record.expiresAt());
+        putInstant(fields, "lastUsed", record.lastUsedAt());
+        putInstant(fields, "revoked", record.revokedAt());
+        if (record.rotatedTo() != null) {
+            fields.put("rotatedTo", record.rotatedTo());
+        }
+        fields.put("allowFrom", json(record.allowFrom()));
+        fields.put("denyFrom", json(record.denyFrom()));
+        return fields;
+    }
+
+    static ApiKeyRecord decode(Map<String, String> fields) {
+        Map<String, String> f = new HashMap<>(fields);
+        try {
+            return new ApiKeyRecord(f.get("id"), f.get("hash"), f.get("hint"),
+                    f.get("principal"), f.get("tier"), Set.copyOf(strings(f.get("roles"))),
+                    Set.copyOf(strings(f.get("permissions"))), Instant.parse(f.get("created")),
+                    instant(f.get("expires")), instant(f.get("lastUsed")),
+                    instant(f.get("revoked")), f.get("rotatedTo"), strings(f.get("allowFrom")),
+                    strings(f.get("denyFrom")));
+        } catch (RuntimeException e) {
+            throw new ApiKeyStoreException("corrupt API key record " + f.get("id"), e);
+        }
+    }
+
+    private static void putInstant(Map<String, String> fields, String name, Instant value) {
+        if (value != null) {
+            fields.put(name, value.toString());
+        }
+    }
+
+    private static Instant instant(String value) {
+        return value == null ? null : Instant.parse(value);
+    }
+
+    private static String json(List<String> values) {
+        try {
+            return JSON.writeValueAsString(values);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> strings(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(json, STRINGS);
+        } catch (JsonProcessingException e) {
+            throw new ApiKeyStoreException("corrupt list in an API key record", e);
+        }
+    }
+
+    /** Collects a store's settings. Not thread-safe. */
+    public static final class Builder {
+        private final UnifiedJedis jedis;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private long cacheSize = 100_000;
+        private Duration cacheTtl = Duration.ofSeconds(30);
+        private Duration lastUsedFlushInterval = Duration.ofSeconds(10);
+
+        private Builder(UnifiedJedis jedis) {
+            this.jedis = Objects.requireNonNull(jedis, "jedis");
+        }
+
+        /** Prefix of every key and of the channel; must not contain braces. */
+        public Builder keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException(
+                        "keyPrefix must not contain '{' or '}', was '" + keyPrefix + "'");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** Most key hashes cached locally, known or unknown; at least 1. */
+        public Builder cacheSize(long cacheSize) {
+            if (cacheSize < 1) {
+                throw new IllegalArgumentException(
+                        "cacheSize must be at least 1, was " + cacheSize);
+            }
+            this.cacheSize = cacheSize;
+            return this;
+        }
+
+        /** Longest a cached lookup is trusted without an invalidation message. */
+        public Builder cacheTtl(Duration cacheTtl) {
+            Objects.requireNonNull(cacheTtl, "cacheTtl");
+            if (cacheTtl.isNegative() || cacheTtl.isZero()) {
+                throw new IllegalArgumentException("cacheTtl must be positive, was " + cacheTtl);
+            }
+            this.cacheTtl = cacheTtl;
+            return this;
+        }
+
+        /** How often last-use times are written to Redis. */
+        public Builder lastUsedFlushInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.toMillis() < 1) {
+                throw new IllegalArgumentException(
+                        "lastUsedFlushInterval must be at least 1 ms, was " + interval);
+            }
+            this.lastUsedFlushInterval = interval;
+            return this;
+        }
+
+        /** Builds the store and starts its invalidation subscriber. */
+        public RedisApiKeyStore build() {
+            return new RedisApiKeyStore(this);
+        }
+    }
+}

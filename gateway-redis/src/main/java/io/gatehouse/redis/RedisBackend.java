@@ -1,0 +1,143 @@
+package io.gatehouse.redis;
+
+import java.util.Objects;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Everything Gatehouse keeps in Redis, over one client: the {@link RedisLimitStore}, the
+ * {@link RedisApiKeyStore} and the {@link RedisUsageCounters}. This is what a gateway started
+ * with a Redis URL uses; several gateway instances pointed at one Redis then enforce limits,
+ * accept keys and count usage together.
+ *
+ * <pre>{@code
+ * try (RedisBackend redis = RedisBackend.connect("redis://127.0.0.1:6379")) {
+ *     TieredRateLimiter limiter = TieredRateLimiter.builder(redis.limitStore())...build();
+ *     ApiKeyManager keys = ApiKeyManager.builder(redis.apiKeyStore()).build();
+ * }
+ * }</pre>
+ *
+ * <p>Keys are {@code {prefix}limit:...}, {@code {prefix}apikey:...} and
+ * {@code {prefix}usage:...} with prefix {@value #DEFAULT_PREFIX} by default (see each store for
+ * the rest of its layout).
+ *
+ * <p>Thread-safe. Closing it closes the stores and then the client it created.
+ */
+public final class RedisBackend implements AutoCloseable {
+
+    /** The default prefix of every key. */
+    public static final String DEFAULT_PREFIX = "gatehouse:";
+
+    private final UnifiedJedis client;
+    private final RedisLimitStore limitStore;
+    private final RedisApiKeyStore apiKeyStore;
+    private final RedisUsageCounters usageCounters;
+
+    private RedisBackend(Builder builder) {
+        this.client = builder.connection.build();
+        try {
+            RedisLimitStore.Builder limits = RedisLimitStore.builder(client)
+                    .keyPrefix(builder.prefix + "limit:")
+                    .circuitBreaker(builder.breaker != null ? builder.breaker
+                            : RedisCircuitBreaker.builder().name(builder.connection.toString())
+                                    .build());
+            if (builder.singleSlotTag != null) {
+                limits.singleSlot(builder.singleSlotTag);
+            }
+            this.limitStore = limits.build();
+            this.apiKeyStore = RedisApiKeyStore.builder(client)
+                    .keyPrefix(builder.prefix + "apikey:").build();
+            this.usageCounters = RedisUsageCounters.builder(client)
+                    .keyPrefix(builder.prefix + "usage:").build();
+        } catch (RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connects with default settings to a URL accepted by {@link RedisConnections#parse}.
+     *
+     * @throws IllegalArgumentException naming a malformed URL (without its password)
+     */
+    public static RedisBackend connect(String url) {
+        return builder(RedisConnections.parse(url)).build();
+    }
+
+    /** Starts a backend over the client {@code connection} builds. */
+    public static Builder builder(RedisConnections.Builder connection) {
+        return new Builder(connection);
+    }
+
+    /** The shared client; owned by this backend. */
+    public UnifiedJedis client() {
+        return client;
+    }
+
+    public RedisLimitStore limitStore() {
+        return limitStore;
+    }
+
+    public RedisApiKeyStore apiKeyStore() {
+        return apiKeyStore;
+    }
+
+    public RedisUsageCounters usageCounters() {
+        return usageCounters;
+    }
+
+    /** The limit store's circuit breaker: {@code UP}, or {@code DEGRADED} while Redis fails. */
+    public RedisCircuitBreaker.Snapshot health() {
+        return limitStore.health();
+    }
+
+    @Override
+    public void close() {
+        try {
+            usageCounters.close();
+            apiKeyStore.close();
+            limitStore.close();
+        } finally {
+            client.close();
+        }
+    }
+
+    /** Collects a backend's settings. Not thread-safe. */
+    public static final class Builder {
+        private final RedisConnections.Builder connection;
+        private String prefix = DEFAULT_PREFIX;
+        private String singleSlotTag;
+        private RedisCircuitBreaker breaker;
+
+        private Builder(RedisConnections.Builder connection) {
+            this.connection = Objects.requireNonNull(connection, "connection");
+        }
+
+        /** Prefix of every key, e.g. {@code gw-prod:}; must not contain braces. */
+        public Builder prefix(String prefix) {
+            Objects.requireNonNull(prefix, "prefix");
+            if (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException(
+                        "prefix must not contain '{' or '}', was '" + prefix + "'");
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /** See {@link RedisLimitStore.Builder#singleSlot(String)}. */
+        public Builder limitsInSingleSlot(String tag) {
+            this.singleSlotTag = Objects.requireNonNull(tag, "tag");
+            return this;
+        }
+
+        /** The limit store's breaker; defaults (3 failures, 1 s probes) when not set. */
+        public Builder circuitBreaker(RedisCircuitBreaker breaker) {
+            this.breaker = Objects.requireNonNull(breaker, "breaker");
+            return this;
+        }
+
+        /** Connects and creates the stores. */
+        public RedisBackend build() {
+            return new RedisBackend(this);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package io.gatehouse.redis;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Usage per principal (requests and cost) per UTC day, counted in Redis so that every gateway
+ * instance adds to the same totals.
+ *
+ * <p>{@link #record} only adds to counters in this JVM (no Redis round trip on the request
+ * path); they are written every {@code flushInterval} in one pipeline, {@code HINCRBY} per field.
+ * Counts that cannot be written (Redis down) are kept and written with the next flush, so an
+ * outage delays usage but does not lose it, unless the JVM stops before Redis returns.
+ * {@link #usage} adds this instance's unwritten counts to what Redis holds.
+ *
+ * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}): {@code {prefix}{{principal}}:
+ * {yyyy-MM-dd}}, a hash with fields {@code requests} and {@code cost}, expiring after the
+ * retention (default 35 days) counted from the day's end. The principal is escaped like limit
+ * keys ({@code % { } :}), so one principal's days share a hash slot.
+ *
+ * <p>Thread-safe. Close it to write what is pending and stop its flusher.
+ */
+public final class RedisUsageCounters implements AutoCloseable {
+
+    /** The default prefix of every key. */
+    public static final String DEFAULT_KEY_PREFIX = "gatehouse:usage:";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisUsageCounters.class);
+
+    /**
+     * Usage of one principal.
+     *
+     * @param requests completed requests
+     * @param cost     their summed actual cost (units of the route: tokens, cents, ...)
+     */
+    public record Usage(long requests, long cost) {
+        Usage plus(long moreRequests, long moreCost) {
+            return new Usage(requests + moreRequests, cost + moreCost);
+        }
+    }
+
+    /** A principal's day, whose counts are pending. */
+    private record Day(String principal, LocalDate date) {
+    }
+
+    private final UnifiedJedis jedis;
+    private final String keyPrefix;
+    private final Clock clock;
+    private final Duration retention;
+    private final ConcurrentHashMap<Day, long[]> pending = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher;
+
+    private RedisUsageCounters(Builder builder) {
+        this.jedis = builder.jedis;
+        this.keyPrefix = builder.keyPrefix;
+        this.clock = builder.clock;
+        this.retention = builder.retention;
+        this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gatehouse-usage-flush");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long millis = builder.flushInterval.toMillis();
+        flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts counters over {@code jedis}, which the caller keeps owning. */
+    public static Builder builder(UnifiedJedis jedis) {
+        return new Builder(jedis);
+    }
+
+    /** Counts one completed request of {@code principalId} costing {@code cost} (at least 0). */
+    public void record(String principalId, long cost) {
+        Objects.requireNonNull(principalId, "principalId");
+        if (cost < 0) {
+            throw new IllegalArgumentException("cost must not be negative, was " + cost);
+        }
+        Day day = new Day(principalId, LocalDate.now(clock.withZone(ZoneOffset.UTC)));
+        pending.compute(day, (key, counts) -> {
+            long[] sum = counts == null ? new long[2] : counts;
+            sum[0]++;
+            sum[1] += cost;
+            return sum;
+        });
+    }
+
+    /**
+     * The usage of {@code principalId} over the UTC days {@code from} to {@code to} inclusive,
+     * as Redis holds it plus what this instance has not written yet.
+     *
+     * @throws RedisUnavailableException when Redis cannot be read
+     */
+    public Usage usage(String principalId, LocalDate from, LocalDate to) {
+        Usage total = new Usage(0, 0);
+        for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
+            Map<String, String> stored;
+            try {
+                stored = jedis.hgetAll(key(principalId, date));
+            } catch (JedisException e) {
+                throw new RedisUnavailableException("Redis unreachable while reading usage", e);
+            }
+            total = total.plus(parse(stored.get("requests")), parse(stored.get("cost")));
+            long[] unwritten = new long[2];
+            // Read under the entry's lock, like record() writes.
+            pending.computeIfPresent(new Day(principalId, date), (day, counts) -> {
+                unwritten[0] = counts[0];
+                unwritten[1] = counts[1];
+                return counts;
+            });
+            total = total.plus(unwritten[0], unwritten[1]);
+        }
+        return total;
+    }
+
+    /** Today's usage (UTC) of {@code principalId}. */
+    public Usage usageToday(String principalId) {
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        return usage(principalId, today, today);
+    }
+
+    private static long parse(String value) {
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    /**
+     * Writes every pending count now, in one pipeline.
+     *
+     * @throws RedisUnavailableException when Redis cannot be written; the counts stay pending
+     */
+    public void flush() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Map<Day, long[]> taken = new java.util.HashMap<>();
+        for (Day day : List.copyOf(pending.keySet())) {
+            long[] counts = pending.remove(day);
+            if (counts != null) {
+                taken.put(day, counts);
+            }
+        }
+        try (AbstractPipeline pipeline = jedis.pipelined()) {
+            for (Map.Entry<Day, long[]> entry : taken.entrySet()) {
+                String key = key(entry.getKey().principal(), entry.getKey().date());
+                pipeline.hincrBy(key, "requests", entry.getValue()[0]);
+                pipeline.hincrBy(key, "cost", entry.getValue()[1]);
+                long expiresAt = entry.getKey().date().plusDays(1)
+                        .atStartOfDay(ZoneOffset.UTC).plus(retention).toEpochSecond();
+                pipeline.expireAt(key, expiresAt);
+            }
+            pipeline.sync();
+        } catch (RuntimeException e) {
+            // Put them back: the next flush writes them.
+            taken.forEach((day, counts) -> pending.merge(day, counts, (mine, other) -> {
+                mine[0] += other[0];
+                mine[1] += other[1];
+                return mine;
+            }));
+            throw new RedisUnavailableException("Redis unreachable while writing usage", e);
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            LOG.debug("usage not written yet; will retry", e);
+        }
+    }
+
+    String key(String principalId, LocalDate date) {
+        return keyPrefix + "{" + RedisLimitStore.escape(principalId) + "}:" + date;
+    }
+
+    /** Stops the flusher and writes what is pending (best effort). */
+    @Override
+    public void close() {
+        flusher.shutdownNow();
+        flushQuietly();
+    }
+
+    /** Collects the counters' settings. Not thread-safe. */
+    public static final class Builder {
+        private final UnifiedJedis jedis;
+        private String keyPrefix = DEFAULT_KEY_PREFIX;
+        private Clock clock = Clock.systemUTC();
+        private Duration flushInterval = Duration.ofSeconds(1);
+        private Duration retention = Duration.ofDays(35);
+
+        private Builder(UnifiedJedis jedis) {
+            this.jedis = Objects.requireNonNull(jedis, "jedis");
+        }
+
+        /** Prefix of every key; must not contain braces. */
+        public Builder keyPrefix(String keyPrefix) {
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+                throw new IllegalArgumentException(
+                        "keyPrefix must not contain '{' or '}', was '" + keyPrefix + "'");
+            }
+            this.keyPrefix = keyPrefix;
+            return this;
+        }
+
+        /** The clock that decides the UTC day a request counts in. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How often pending counts are written; at least 1 ms. */
+        public Builder flushInterval(Duration flushInterval) {
+            Objects.requireNonNull(flushInterval, "flushInterval");
+            if (flushInterval.toMillis() < 1) {
+                throw new IllegalArgumentException(
+                        "flushInterval must be at least 1 ms, was " + flushInterval);
+            }
+            this.flushInterval = flushInterval;
+            return this;
+        }
+
+        /** How long a day's counts are kept after the day ends; at least 1 day. */
+        public Builder retention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            if (retention.compareTo(Duration.ofDays(1)) < 0) {
+                throw new IllegalArgumentException(
+                        "retention must be at least 1 day, was " + retention);
+            }
+            this.retention = retention;
+            return this;
+        }
+
+        public RedisUsageCounters build() {
+            return new RedisUsageCounters(this);
+        }
+    }
+}

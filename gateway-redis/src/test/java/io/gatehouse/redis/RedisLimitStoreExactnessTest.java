@@ -1,0 +1,118 @@
+package io.gatehouse.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.Admission;
+import io.gatehouse.ErrorCode;
+import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.FailurePolicy;
+import io.gatehouse.limit.LimitRule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Four gateway instances, each with its own Jedis pool, store, limiter and gateway, and eight
+ * threads each, send on one key at once: together they admit exactly the limit, never more.
+ */
+class RedisLimitStoreExactnessTest {
+
+    private static final int INSTANCES = 4;
+    private static final int THREADS = 8;
+    private static final int CALLS_PER_THREAD = 12;
+    private static final int LIMIT = 50;
+
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static LimitRule rule(Algorithm algorithm) {
+        // Long periods: no refill or window edge during the test. Fail closed: a timeout on this
+        // busy machine could only refuse, never admit more.
+        Duration period = algorithm == Algorithm.CONCURRENCY ? Duration.ofMinutes(5)
+                : Duration.ofDays(400);
+        return LimitRule.builder("exact-" + algorithm, algorithm)
+                .limit(LIMIT, algorithm == Algorithm.SLIDING_LOG ? Duration.ofDays(1) : period)
+                .failurePolicy(FailurePolicy.FAIL_CLOSED)
+                .countRequests()
+                .build();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void fourInstancesOfEightThreadsAdmitExactlyTheLimit(Algorithm algorithm) throws Exception {
+        redis.flushAll();
+        LimitRule rule = rule(algorithm);
+        List<GatewayFixture> instances = new ArrayList<>();
+        for (int i = 0; i < INSTANCES; i++) {
+            instances.add(new GatewayFixture(RedisConnections.parse(redis.url())
+                    .commandTimeout(Duration.ofSeconds(5)).maxConnections(THREADS),
+                    RedisCircuitBreaker.withDefaults(), rule));
+        }
+        // Every instance finds the script cached: the first call after a restart would be
+        // answered NOSCRIPT and load it (3 commands once), which is covered elsewhere.
+        redis.command("SCRIPT", "LOAD", RedisLimitStore.SCRIPT);
+        redis.resetStats();
+        AtomicInteger admitted = new AtomicInteger();
+        ConcurrentHashMap<ErrorCode, AtomicInteger> refusals = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (GatewayFixture instance : instances) {
+                for (int t = 0; t < THREADS; t++) {
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                            Admission admission = instance.call("hot-user");
+                            if (GatewayFixture.admitted(admission)) {
+                                admitted.incrementAndGet();
+                            } else {
+                                refusals.computeIfAbsent(GatewayFixture.code(admission),
+                                        code -> new AtomicInteger()).incrementAndGet();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+            }
+            start.countDown();
+            for (Future<?> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+            instances.forEach(GatewayFixture::close);
+        }
+
+        int calls = INSTANCES * THREADS * CALLS_PER_THREAD;
+        assertThat(admitted.get()).isEqualTo(LIMIT);
+        assertThat(refusals).containsOnlyKeys(ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertThat(refusals.get(ErrorCode.RATE_LIMIT_EXCEEDED).get()).isEqualTo(calls - LIMIT);
+        // One command per decision, and nothing else.
+        assertThat(redis.calls("evalsha")).isEqualTo(calls);
+        assertThat(RedisAssertions.clientCommands(redis)).containsOnlyKeys("evalsha");
+        RedisAssertions.assertEveryKeyExpires(redis);
+    }
+}
