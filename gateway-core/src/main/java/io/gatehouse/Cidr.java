@@ -97,6 +97,32 @@ public final class Cidr {
     }
 
     /**
+     * The block of {@code ipv6PrefixLength} bits that an IPv6 {@code address} lies in, as text
+     * (e.g. {@code 2001:db8:1:2:0:0:0:0/64}); an IPv4 address (also IPv4-mapped) is returned
+     * as its own dotted form, anything else unchanged. Lets per-address counters treat one
+     * IPv6 subnet, which a single client usually controls whole, as one client.
+     */
+    public static String aggregate(String address, int ipv6PrefixLength) {
+        if (ipv6PrefixLength < 0 || ipv6PrefixLength > 128) {
+            throw new IllegalArgumentException("IPv6 prefix length must be 0..128, was "
+                    + ipv6PrefixLength);
+        }
+        byte[] bytes = parseLiteral(address);
+        if (bytes == null) {
+            return address;
+        }
+        try {
+            if (bytes.length == 4) {
+                return InetAddress.getByAddress(bytes).getHostAddress();
+            }
+            return InetAddress.getByAddress(mask(bytes, ipv6PrefixLength)).getHostAddress()
+                    + "/" + ipv6PrefixLength;
+        } catch (UnknownHostException e) {
+            return address;
+        }
+    }
+
+    /**
      * Parses an IPv4 or IPv6 literal (IPv6 optionally in brackets) without any name lookup.
      *
      * @return the address bytes, or {@code null} when {@code text} is not an IP literal

@@ -60,4 +60,14 @@ class CidrTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("10.0.0.0/33");
     }
+
+    @Test
+    void aggregateGroupsIpv6ByPrefixAndLeavesIpv4Alone() {
+        assertThat(Cidr.aggregate("2001:db8:1:2:aaaa::1", 64)).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        assertThat(Cidr.aggregate("[2001:db8:1:2::ffff]", 64)).isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        assertThat(Cidr.aggregate("2001:db8:1:3::1", 64)).isEqualTo("2001:db8:1:3:0:0:0:0/64");
+        assertThat(Cidr.aggregate("203.0.113.5", 64)).isEqualTo("203.0.113.5");
+        assertThat(Cidr.aggregate("::ffff:203.0.113.5", 64)).isEqualTo("203.0.113.5");
+        assertThat(Cidr.aggregate("unknown", 64)).isEqualTo("unknown");
+    }
 }

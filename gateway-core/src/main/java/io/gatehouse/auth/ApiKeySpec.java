@@ -46,6 +46,41 @@ public record ApiKeySpec(String principalId, String tier, Set<String> roles,
         }
     }
 
+    /**
+     * Parses a lifetime as given on a command line or in configuration: a positive number with
+     * unit {@code s}, {@code m}, {@code h}, {@code d} or {@code w} (e.g. {@code 30d}), or an
+     * ISO-8601 duration (e.g. {@code PT12H}).
+     *
+     * @throws IllegalArgumentException naming the text when it is not a positive duration
+     */
+    public static Duration parseLifetime(String text) {
+        String trimmed = text.trim();
+        Duration duration = null;
+        java.util.regex.Matcher matcher = java.util.regex.Pattern
+                .compile("([0-9]{1,9})([smhdw])").matcher(trimmed);
+        if (matcher.matches()) {
+            long amount = Long.parseLong(matcher.group(1));
+            duration = switch (matcher.group(2)) {
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                case "d" -> Duration.ofDays(amount);
+                default -> Duration.ofDays(amount * 7);
+            };
+        } else {
+            try {
+                duration = Duration.parse(trimmed);
+            } catch (java.time.format.DateTimeParseException e) {
+                duration = null;
+            }
+        }
+        if (duration == null || duration.isZero() || duration.isNegative()) {
+            throw new IllegalArgumentException("not a positive lifetime like 30d, 12h or PT90M: '"
+                    + text + "'");
+        }
+        return duration;
+    }
+
     /** A key for {@code principalId} on plan {@code tier}, no roles, no expiry. */
     public static ApiKeySpec of(String principalId, String tier) {
         return new ApiKeySpec(principalId, tier, Set.of(), Set.of(), null, List.of(), List.of());

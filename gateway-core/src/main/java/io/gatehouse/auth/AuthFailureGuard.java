@@ -2,6 +2,7 @@ package io.gatehouse.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.Cidr;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
 import java.time.Clock;
@@ -14,8 +15,10 @@ import java.util.Objects;
  * {@link ErrorCode#TOO_MANY_AUTH_FAILURES} (429, with a retry hint) without asking the wrapped
  * authenticator at all, so guessing gets neither answers nor store lookups.
  *
- * <p>The allowance is a token bucket: {@code maxFailures} failures at once, refilled at
- * {@code maxFailures} per {@code period}. Successful authentications do not refill it. Every
+ * <p>IPv6 clients are counted per /64 network, since one client usually holds a whole /64 and
+ * could otherwise rotate through its addresses. The allowance is a token bucket:
+ * {@code maxFailures} failures at once, refilled at {@code maxFailures} per {@code period}.
+ * Successful authentications do not refill it. Every
  * refusal and every throttled request is published as a {@link SecurityEvent}. At most
  * {@code maximumTrackedAddresses} addresses are tracked (least recently seen dropped first), so
  * a flood of addresses cannot exhaust memory.
@@ -53,7 +56,7 @@ public final class AuthFailureGuard implements Authenticator {
 
     @Override
     public AuthResult authenticate(GatewayRequest request) {
-        String address = request.clientAddress();
+        String address = Cidr.aggregate(request.clientAddress(), 64);
         long now = clock.millis();
         FailureBucket bucket = buckets.getIfPresent(address);
         if (bucket != null) {

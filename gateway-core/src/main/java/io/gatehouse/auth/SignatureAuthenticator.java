@@ -94,8 +94,11 @@ public final class SignatureAuthenticator implements Authenticator {
         }
         String chosen = label != null ? label
                 : inputs.isEmpty() ? null : inputs.keySet().iterator().next();
-        if (chosen == null || !inputs.containsKey(chosen)) {
-            return reject("no signature labelled " + (label == null ? "" : label));
+        if (chosen == null) {
+            return reject("Signature-Input names no signature");
+        }
+        if (!inputs.containsKey(chosen)) {
+            return reject("no signature labelled " + chosen);
         }
         if (!(inputs.get(chosen) instanceof InnerList covered)) {
             return reject("Signature-Input " + chosen + " is not an inner list");

@@ -227,4 +227,19 @@ class ApiKeyManagerTest {
         assertThat(manager.find(key.keyId()).orElseThrow().publicView(clock.instant()))
                 .containsEntry("status", "revoked");
     }
+
+    @Test
+    void lifetimesParseFromShortFormsAndIso8601() {
+        assertThat(ApiKeySpec.parseLifetime("30d")).isEqualTo(Duration.ofDays(30));
+        assertThat(ApiKeySpec.parseLifetime("12h")).isEqualTo(Duration.ofHours(12));
+        assertThat(ApiKeySpec.parseLifetime("90m")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(ApiKeySpec.parseLifetime("45s")).isEqualTo(Duration.ofSeconds(45));
+        assertThat(ApiKeySpec.parseLifetime("2w")).isEqualTo(Duration.ofDays(14));
+        assertThat(ApiKeySpec.parseLifetime("PT36H")).isEqualTo(Duration.ofHours(36));
+        for (String bad : new String[] {"0d", "-1d", "30", "30y", "PT0S", "", "d"}) {
+            assertThatThrownBy(() -> ApiKeySpec.parseLifetime(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
+        }
+    }
 }

@@ -101,4 +101,16 @@ class AuthFailureGuardTest {
             assertThat(event.toString()).doesNotContain("secretguess");
         }
     }
+
+    @Test
+    void rotatingThroughOneIpv6NetworkDoesNotEscapeTheLimit() {
+        for (int i = 0; i < 5; i++) {
+            attempt("wrong", "2001:db8:7:7::" + Integer.toHexString(i + 1));
+        }
+
+        assertThat(((AuthResult.Rejected) attempt("wrong", "2001:db8:7:7:ffff::9")).code())
+                .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
+        assertThat(((AuthResult.Rejected) attempt("wrong", "2001:db8:7:8::1")).code())
+                .isEqualTo(ErrorCode.INVALID_API_KEY);
+    }
 }

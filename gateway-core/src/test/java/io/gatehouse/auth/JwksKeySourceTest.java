@@ -82,13 +82,19 @@ class JwksKeySourceTest {
     }
 
     private JwtAuthenticator authenticator() {
+        // Generous: on a loaded machine a loopback fetch can take longer than a tight budget, and
+        // these tests are about refresh behaviour, not timeouts.
+        return authenticator(Duration.ofSeconds(5));
+    }
+
+    private JwtAuthenticator authenticator(Duration timeout) {
         return JwtAuthenticator.builder().clock(clock).issuer(JwtIssuer
                         .builder("https://issuer.example").audiences("gatehouse")
                         .algorithms("RS256", "ES256", "HS256")
                         .jwksUri(jwksUri)
                         .jwksTtl(Duration.ofMinutes(10))
                         .jwksMinRefreshInterval(Duration.ofSeconds(30))
-                        .timeouts(Duration.ofMillis(500), Duration.ofMillis(500))
+                        .timeouts(timeout, timeout)
                         .build())
                 .build();
     }
@@ -208,7 +214,7 @@ class JwksKeySourceTest {
     void slowEndpointIsCutOffByTheReadTimeout() {
         serve(RSA.toPublicJWK());
         hang = true;
-        JwtAuthenticator jwt = authenticator();
+        JwtAuthenticator jwt = authenticator(Duration.ofMillis(300));
 
         AuthResult result = jwt.authenticate(bearer(rsaToken()));
 

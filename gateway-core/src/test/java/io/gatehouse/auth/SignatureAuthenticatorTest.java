@@ -297,6 +297,24 @@ class SignatureAuthenticatorTest {
     }
 
     @Test
+    void onlyTheConfiguredLabelIsVerified() {
+        SignatureAuthenticator labelled = SignatureAuthenticator.builder(KEYS).clock(clock)
+                .label("gateway").build();
+        Map<String, String> sig1 = sign(signer(SignatureAlgorithm.ED25519).build(), "GET",
+                new byte[0]);
+        Map<String, String> gatewayLabel = sign(signer(SignatureAlgorithm.ED25519)
+                .label("gateway").build(), "GET", new byte[0]);
+
+        assertThat(labelled.authenticate(request(exchange("GET", URL, new byte[0], sig1))))
+                .isEqualTo(invalid("no signature labelled gateway"));
+        assertThat(labelled.authenticate(request(exchange("GET", URL, new byte[0],
+                gatewayLabel)))).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(send("GET", new byte[0], Map.of("Signature-Input", " ",
+                "Signature", "sig1=:AAAA:")))
+                .isEqualTo(invalid("Signature-Input names no signature"));
+    }
+
+    @Test
     void componentCoveredTwiceIsRefused() {
         Map<String, String> added = Map.of("Signature-Input", "sig1=(\"@method\" \"@authority\" "
                 + "\"@path\" \"@method\");created=1772366400;keyid=\"ed\";nonce=\"n1\"",

@@ -1,5 +1,6 @@
 package io.gatehouse.limit;
 
+import io.gatehouse.TestExchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,7 +61,7 @@ class TieredRateLimiterGatewayTest {
     }
 
     private static Admission call(Gateway gateway, String apiKey) {
-        return gateway.admit(TestExchange.get("/invocations").header("X-API-Key", apiKey));
+        return gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", apiKey));
     }
 
     @Test
@@ -167,9 +168,9 @@ class TieredRateLimiterGatewayTest {
         Route route = Route.builder("invocations", "/invocations")
                 .limit(LimitRule.concurrency("in-flight", 1, Duration.ofMinutes(1))).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), route);
-        Admission first = gateway.admit(TestExchange.get("/invocations")
+        Admission first = gateway.admit(TestExchange.request("GET", "/invocations")
                 .header("X-API-Key", "bob-key").header("X-Request-ID", "same-id-1234"));
-        Admission second = gateway.admit(TestExchange.get("/invocations")
+        Admission second = gateway.admit(TestExchange.request("GET", "/invocations")
                 .header("X-API-Key", "bob-key").header("X-Request-ID", "same-id-1234"));
 
         assertThat(first).isInstanceOf(Admission.Admitted.class);
@@ -237,11 +238,11 @@ class TieredRateLimiterGatewayTest {
         Route route = Route.builder("health", "/health").publicAccess()
                 .limit(LimitRule.fixedWindow("per-second", 1, Duration.ofSeconds(1))).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), route);
-        assertThat(gateway.admit(TestExchange.get("/health").from("192.0.2.1")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/health").from("192.0.2.1")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.get("/health").from("192.0.2.1")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/health").from("192.0.2.1")))
                 .isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.get("/health").from("192.0.2.2")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/health").from("192.0.2.2")))
                 .isInstanceOf(Admission.Admitted.class);
     }
 
@@ -251,11 +252,11 @@ class TieredRateLimiterGatewayTest {
         Route a = Route.builder("a", "/a").limit(perRoute).build();
         Route b = Route.builder("b", "/b").limit(perRoute).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), a, b);
-        assertThat(gateway.admit(TestExchange.get("/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.get("/b").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/b").header("X-API-Key", "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.get("/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
                 .isInstanceOf(Admission.Rejected.class);
     }
 
@@ -294,11 +295,11 @@ class TieredRateLimiterGatewayTest {
     void clientAddressScopeCountsEachAddressWhoeverCalls() {
         Gateway gateway = gatewayWithTier(
                 Tier.of("free", onePerMinute(KeyScope.CLIENT_ADDRESS)), null);
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
                 .from("198.51.100.2"))).isInstanceOf(Admission.Admitted.class);
     }
 
@@ -314,11 +315,11 @@ class TieredRateLimiterGatewayTest {
     void customScopeTakesItsKeyFromTheResolver() {
         Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.CUSTOM)),
                 (rule, request, principal, route) -> String.valueOf(request.header("X-Tenant")));
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.get("/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
                 .header("X-Tenant", "globex"))).isInstanceOf(Admission.Admitted.class);
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.limit;
 
+import io.gatehouse.TestExchange;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,11 +51,11 @@ class TiersTest {
                         .tiers(Tiers.presets()).build())
                 .build();
         for (int i = 0; i < 5; i++) {
-            Admission admission = gateway.admit(TestExchange.get("/invocations"));
+            Admission admission = gateway.admit(TestExchange.request("GET", "/invocations"));
             assertThat(admission).isInstanceOf(Admission.Admitted.class);
             ((Admission.Admitted) admission).grant().complete(new Outcome(200, 10));
         }
-        Admission sixth = gateway.admit(TestExchange.get("/invocations"));
+        Admission sixth = gateway.admit(TestExchange.request("GET", "/invocations"));
 
         assertThat(sixth).isInstanceOf(Admission.Rejected.class);
         assertThat(((Admission.Rejected) sixth).problem().extensions())

@@ -49,7 +49,8 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * </pre>
  * where {@code k}, names and zones are escaped ({@code %}, {@code {}, {@code }}, {@code :} as
  * {@code %25 %7B %7D %3A}) so that two different states never share a key. Token buckets, fixed
- * and sliding windows are hashes; a sliding log is a sorted set plus {@code ...:aux} (its sum); a
+ * and sliding windows are strings of two or three integers ({@code "S T"}, {@code "E N"},
+ * {@code "W N M"}); a sliding log is a sorted set plus {@code ...:aux} (its sum); a
  * concurrency limit is a sorted set of lease ids scored by expiry plus {@code ...:aux} (lease id
  * to cost), so leases expire on their own when a gateway dies holding them. Every key carries a
  * TTL of the time until its state equals a fresh one plus one second.
