@@ -17,7 +17,7 @@ import java.util.function.IntPredicate;
 /**
  * Counts the Redis commands each decision costs for every scenario of
  * {@link RedisLimiterBenchmark}, with 1 and 8 threads: the stats are reset, a fixed number of
- * decisions is made, and then
+ * decisions is made, and then the same number again under {@code MONITOR}:
  * <ul>
  *   <li>{@code all/dec}: every command Redis executed, from {@code INFO commandstats} (except
  *       the {@code INFO} that reads them). Redis counts the commands a Lua script runs with
@@ -25,6 +25,12 @@ import java.util.function.IntPredicate;
  *   <li>{@code sent/dec}: the commands the client sent, i.e. round trips: the same run watched
  *       through {@code MONITOR}, which tags commands run by a script as {@code [0 lua]}; those
  *       are left out.</li>
+ *   <li>{@code srv us/dec}: microseconds Redis spent in the commands the client sent
+ *       ({@code EVALSHA}, {@code EVAL}, {@code PING}, and Bucket4j's {@code GET}, which it
+ *       also runs inside its script: counted once per call either way), per decision, from the
+ *       {@code usec} of {@code INFO commandstats}. A script's time includes the commands it
+ *       runs. This is the server's share of a decision; the rest of a round trip is network,
+ *       system calls and the client.</li>
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/gateway-benchmarks.jar
@@ -56,25 +62,33 @@ public final class RedisCommandsPerDecision {
                     i -> redis.bucket4jOneMany[i % keys].tryConsume(1));
             scenarios.put("bucket4jThreeLimitsManyKeys",
                     i -> redis.bucket4jThreeMany[i % keys].tryConsume(1));
-            System.out.printf("%-28s %7s %9s %9s %9s  %s%n", "scenario", "threads",
-                    "decisions", "sent/dec", "all/dec", "INFO commandstats calls");
+            System.out.printf("%-28s %7s %9s %9s %9s %10s  %s%n", "scenario", "threads",
+                    "decisions", "sent/dec", "all/dec", "srv us/dec", "INFO commandstats calls");
             for (int threads : new int[] {1, 8}) {
                 for (Map.Entry<String, IntPredicate> scenario : scenarios.entrySet()) {
+                    // Counted without MONITOR, which slows every command it shows.
                     redis.resetCommandStats();
+                    run(scenario.getValue(), threads, decisions);
+                    Map<String, Long> calls = redis.commandCalls();
+                    Map<String, Long> micros = redis.commandMicros();
+                    long serverMicros = 0;
+                    for (String command : new String[] {"evalsha", "eval", "ping", "get"}) {
+                        serverMicros += micros.getOrDefault(command, 0L);
+                    }
+                    // The same decisions again, watched, to count what the client sent.
                     long sent;
                     try (Monitor monitor = Monitor.open(redis.server.port())) {
                         run(scenario.getValue(), threads, decisions);
                         sent = monitor.clientCommandsUntilMarker(redis);
                     }
-                    Map<String, Long> calls = redis.commandCalls();
                     calls.remove("info");
                     calls.remove("config|resetstat");
                     calls.remove("echo");
                     calls.remove("monitor");
                     long total = calls.values().stream().mapToLong(Long::longValue).sum();
-                    System.out.printf("%-28s %7d %9d %9.3f %9.3f  %s%n", scenario.getKey(),
-                            threads, decisions, (double) sent / decisions,
-                            (double) total / decisions, calls);
+                    System.out.printf("%-28s %7d %9d %9.3f %9.3f %10.2f  %s%n",
+                            scenario.getKey(), threads, decisions, (double) sent / decisions,
+                            (double) total / decisions, (double) serverMicros / decisions, calls);
                 }
             }
         }

@@ -130,17 +130,26 @@ final class RedisScenarios implements AutoCloseable {
 
     /** Calls per command since the last {@code CONFIG RESETSTAT}, from INFO commandstats. */
     Map<String, Long> commandCalls() {
-        Map<String, Long> calls = new LinkedHashMap<>();
+        return commandStat("calls=");
+    }
+
+    /** Microseconds Redis spent per command since the last reset, from INFO commandstats. */
+    Map<String, Long> commandMicros() {
+        return commandStat("usec=");
+    }
+
+    private Map<String, Long> commandStat(String field) {
+        Map<String, Long> stats = new LinkedHashMap<>();
         for (String line : jedis.info("commandstats").split("\r?\n")) {
             if (!line.startsWith("cmdstat_")) {
                 continue;
             }
             String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-            int start = line.indexOf("calls=") + "calls=".length();
+            int start = line.indexOf(field) + field.length();
             int end = line.indexOf(',', start);
-            calls.put(name, Long.parseLong(line.substring(start, end < 0 ? line.length() : end)));
+            stats.put(name, Long.parseLong(line.substring(start, end < 0 ? line.length() : end)));
         }
-        return calls;
+        return stats;
     }
 
     void resetCommandStats() {
