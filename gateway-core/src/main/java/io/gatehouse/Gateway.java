@@ -70,13 +70,33 @@ public final class Gateway {
     public Admission admit(Exchange exchange) {
         long started = nanoTime.getAsLong();
         String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
-        ResponseHeaders idHeader = ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        ResponseHeaders idHeader =
+                ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        Admission admission;
         try {
-            return decide(exchange, requestId, idHeader, started);
+            admission = decide(exchange, requestId, idHeader, started);
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} failed while being admitted", requestId, e);
-            return reject(Problem.of(ErrorCode.INTERNAL_ERROR,
+            admission = reject(Problem.of(ErrorCode.INTERNAL_ERROR,
                     "the gateway could not process this request", requestId), idHeader);
+        }
+        if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
+            logRejection(exchange, rejected, started);
+        }
+        return admission;
+    }
+
+    /** One access-log line for a refused request, like the line a completed grant writes. */
+    private void logRejection(Exchange exchange, Admission.Rejected rejected, long started) {
+        long micros = (nanoTime.getAsLong() - started) / 1_000;
+        Problem problem = rejected.problem();
+        MDC.put("request_id", problem.requestId());
+        try {
+            ACCESS.info("{} {} {} {}us code={} client={}", exchange.method(),
+                    exchange.rawPath(), problem.status(), micros, problem.code(),
+                    exchange.remoteAddress());
+        } finally {
+            MDC.remove("request_id");
         }
     }
 

@@ -93,6 +93,32 @@ class GatewayTest {
     }
 
     @Test
+    void refusedRequestsGetAnAccessLogLineWithStatusAndCode() {
+        ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("io.gatehouse.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        access.addAppender(lines);
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        try {
+            Admission admission = gateway().admit(TestExchange.request("POST", "/invocations")
+                    .from("203.0.113.4").header("X-API-Key", "invalid_key"));
+
+            assertThat(lines.list).hasSize(1);
+            assertThat(lines.list.get(0).getFormattedMessage())
+                    .matches("POST /invocations 401 \\d+us code=INVALID_API_KEY client=203.0.113.4");
+            assertThat(lines.list.get(0).getMDCPropertyMap())
+                    .containsEntry("request_id", admission.requestId());
+            assertThat(lines.list.get(0).getFormattedMessage()).doesNotContain("invalid_key");
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
+
+    @Test
     void unknownPathIsNotFoundProblem() {
         Admission admission = gateway().admit(TestExchange.request("GET", "/nowhere"));
 

@@ -121,6 +121,29 @@ class TieredRateLimiterGatewayTest {
     }
 
     @Test
+    void tokenBucketAnnouncesItsBurstCapacityAndTheTimeToRefillIt() {
+        Route route = Route.builder("invocations", "/invocations")
+                .limit(LimitRule.builder("burst", Algorithm.TOKEN_BUCKET)
+                        .limit(60, Duration.ofMinutes(1)).burst(20).build())
+                .build();
+        Gateway gateway = gateway(TieredRateLimiter.builder(LimitStores.inMemory(clock))
+                .clock(clock).tier(Tier.of("gold")).build(), route);
+
+        Admission first = call(gateway, "gold-key");
+
+        assertThat(first.headers().get("RateLimit-Policy")).isEqualTo("\"burst\";q=20;w=20");
+        for (int i = 2; i <= 20; i++) {
+            assertThat(call(gateway, "gold-key")).isInstanceOf(Admission.Admitted.class);
+        }
+        Admission refused = call(gateway, "gold-key");
+        assertThat(refused.headers().get("RateLimit")).isEqualTo("\"burst\";r=0;t=20");
+        assertThat(refused.headers().get("X-RateLimit-Limit")).isEqualTo("20");
+        assertThat(refused.headers().get("Retry-After")).isEqualTo("1");
+        assertThat(((Admission.Rejected) refused).problem().extensions())
+                .containsEntry("limit", 20L).containsEntry("limit_type", "burst");
+    }
+
+    @Test
     void refusedRequestConsumesNoneOfItsLimits() {
         Gateway gateway = gateway(LimitStores.inMemory(clock));
         for (int i = 0; i < 3; i++) {
