@@ -31,6 +31,7 @@ public final class RedisBackend implements AutoCloseable {
     private final RedisLimitStore limitStore;
     private final RedisApiKeyStore apiKeyStore;
     private final RedisUsageCounters usageCounters;
+    private final RedisUsageRecorder usageRecorder;
 
     private RedisBackend(Builder builder) {
         this.client = builder.connection.build();
@@ -48,6 +49,7 @@ public final class RedisBackend implements AutoCloseable {
                     .keyPrefix(builder.prefix + "apikey:").build();
             this.usageCounters = RedisUsageCounters.builder(client)
                     .keyPrefix(builder.prefix + "usage:").build();
+            this.usageRecorder = new RedisUsageRecorder(usageCounters);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -83,6 +85,11 @@ public final class RedisBackend implements AutoCloseable {
 
     public RedisUsageCounters usageCounters() {
         return usageCounters;
+    }
+
+    /** Usage per principal for {@code Gateway.Builder#usage}, over {@link #usageCounters()}. */
+    public RedisUsageRecorder usageRecorder() {
+        return usageRecorder;
     }
 
     /** The limit store's circuit breaker: {@code UP}, or {@code DEGRADED} while Redis fails. */
