@@ -40,6 +40,10 @@ public final class Gateway {
     /** The header carrying the request id in both directions. */
     public static final String REQUEST_ID_HEADER = "X-Request-ID";
 
+    /** RFC 9110 requires a challenge on every 401; Bearer covers API keys and JWTs alike. */
+    private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
+            .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
+
     private static final Logger ACCESS = LoggerFactory.getLogger("io.gatehouse.access");
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -74,13 +78,33 @@ public final class Gateway {
     public Admission admit(Exchange exchange) {
         long started = nanoTime.getAsLong();
         String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
-        ResponseHeaders idHeader = ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        ResponseHeaders idHeader =
+                ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        Admission admission;
         try {
-            return decide(exchange, requestId, idHeader, started);
+            admission = decide(exchange, requestId, idHeader, started);
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} failed while being admitted", requestId, e);
-            return reject(Problem.of(ErrorCode.INTERNAL_ERROR,
+            admission = reject(Problem.of(ErrorCode.INTERNAL_ERROR,
                     "the gateway could not process this request", requestId), idHeader);
+        }
+        if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
+            logRejection(exchange, rejected, started);
+        }
+        return admission;
+    }
+
+    /** One access-log line for a refused request, like the line a completed grant writes. */
+    private void logRejection(Exchange exchange, Admission.Rejected rejected, long started) {
+        long micros = (nanoTime.getAsLong() - started) / 1_000;
+        Problem problem = rejected.problem();
+        MDC.put("request_id", problem.requestId());
+        try {
+            ACCESS.info("{} {} {} {}us code={} client={}", exchange.method(),
+                    exchange.rawPath(), problem.status(), micros, problem.code(),
+                    exchange.remoteAddress());
+        } finally {
+            MDC.remove("request_id");
         }
     }
 
@@ -93,7 +117,8 @@ public final class Gateway {
         }
         RouteMatch match = router.match(exchange.method(), path);
         if (match instanceof RouteMatch.NotFound) {
-            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId), idHeader);
+            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
+                    idHeader);
         }
         if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
             String allow = String.join(", ", new java.util.TreeSet<>(notAllowed.allowed()));
@@ -122,13 +147,14 @@ public final class Gateway {
                         ResponseHeaders.builder().addAll(idHeader)
                                 .add("Retry-After", retryAfter).build());
             }
-            return reject(Problem.of(rejected.code(), rejected.detail(), requestId), idHeader);
+            return reject(Problem.of(rejected.code(), rejected.detail(), requestId),
+                    rejected.code().status() == 401 ? idHeader.with(CHALLENGE) : idHeader);
         } else if (route.publicAccess()) {
             principal = Principal.anonymous();
         } else {
             return reject(Problem.of(ErrorCode.MISSING_CREDENTIALS,
                     "this route requires credentials: an API key in X-API-Key or "
-                            + "Authorization: Bearer", requestId), idHeader);
+                            + "Authorization: Bearer", requestId), idHeader.with(CHALLENGE));
         }
         if (!principal.hasRoles(route.requiredRoles())
                 || !principal.hasPermissions(route.requiredPermissions())) {
@@ -301,7 +327,10 @@ public final class Gateway {
             return this;
         }
 
-        /** The monotonic nanosecond source used to time requests; {@code System::nanoTime} by default. */
+        /**
+         * The monotonic nanosecond source used to time requests; {@code System::nanoTime} by
+         * default.
+         */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
             return this;

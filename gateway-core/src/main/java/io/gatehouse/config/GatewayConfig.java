@@ -2,90 +2,86 @@ package io.gatehouse.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.gatehouse.Gateway;
+import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.Authenticator;
+import io.gatehouse.auth.JwtIssuer;
+import io.gatehouse.auth.KeyHasher;
+import io.gatehouse.limit.LimitStore;
+import io.gatehouse.limit.LimitStores;
+import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.limit.Tier;
+import io.gatehouse.limit.TieredRateLimiter;
+import io.gatehouse.limit.Tiers;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
-import io.gatehouse.validate.ContentTypeValidator;
-import io.gatehouse.validate.JsonBodyValidator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * The YAML front door to the gateway: reads a configuration file into the same core objects the
- * Java builders make ({@link Route}, {@link Router}, {@link Gateway.Builder}).
+ * Java builders make ({@link Route}, {@link Tier}, {@link io.gatehouse.limit.LimitRule},
+ * {@link JwtIssuer}, {@link Gateway.Builder}). The format, with a complete annotated example,
+ * is described in the {@linkplain io.gatehouse.config package documentation}.
  *
- * <pre>{@code
- * trusted_proxies: ["10.0.0.0/8"]
- * routes:
- *   - id: invocations
- *     methods: [POST]
- *     path: /invocations
- *     public: false                 # default: credentials required
- *     roles: [agent-user]           # all required, else 403
- *     permissions: [invocations:write]
- *     max_body_bytes: ${MAX_BODY:-1048576}
- *     cost: 1
- *     validate:
- *       content_types: [application/json]
- *       json:
- *         max_depth: 32
- *         required: {prompt: string, context: object}
- *   - id: health
- *     methods: [GET]
- *     path: /health
- *     public: true
- * }</pre>
+ * <p>Loading checks every value: a bad one fails with a {@link GatewayConfigException} naming
+ * its location in the file and the value, e.g. {@code tiers.free[0].period: '5x' is not a
+ * duration}. Top-level sections this class does not interpret (for instance {@code redis}) are
+ * kept, variables expanded, as plain maps, lists and strings in {@link #section(String)}, for
+ * the part of Gatehouse that owns them to read.
  *
- * <p>Every scalar value may use {@code ${NAME}} or {@code ${NAME:-default}} (environment
- * variables; the default applies when unset or empty; {@code $${} is a literal {@code ${}).
- * Inside flow collections ({@code [...]}, <code>{...}</code>) quote the value, as YAML reads braces
- * there as structure: {@code roles: ["${ROLE}"]}. Variables are expanded after parsing, so a
- * variable's value is always one scalar and can never add keys or entries.
- * Unknown keys inside a route are errors. Top-level sections other than {@code routes} and
- * {@code trusted_proxies} (for instance {@code tiers} or {@code api_keys}) are not interpreted
- * here: they are kept, variables expanded, as plain maps, lists and strings in
- * {@link #section(String)}, for the part of Gatehouse that owns them to read. Authentication and
- * rate limiting are therefore not configured by this class: add them to
- * {@link #gatewayBuilder()}.
+ * <p>Loading reads only the configuration file (and a JWT issuer's {@code keys_file}); the key
+ * store is opened and the file's API keys are saved to it when a gateway or authenticator is
+ * built.
  *
  * <p>Immutable.
  */
 public final class GatewayConfig {
 
-    private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
-            "roles", "permissions", "max_body_bytes", "cost", "validate");
-    private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json");
-    private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
-    private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies");
+    private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
+            "presets", "unknown_tier", "api_keys", "jwt", "auth_failures");
+    private static final Set<String> PRESET_KEYS = Set.of("zone");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());
 
     private final List<Route> routes;
     private final List<String> trustedProxies;
+    private final List<Tier> tiers;
+    private final String unknownTier;
+    private final AuthSection auth;
     private final Map<String, Object> sections;
 
-    private GatewayConfig(List<Route> routes, List<String> trustedProxies,
-            Map<String, Object> sections) {
+    private GatewayConfig(List<Route> routes, List<String> trustedProxies, List<Tier> tiers,
+            String unknownTier, AuthSection auth, Map<String, Object> sections) {
         this.routes = List.copyOf(routes);
         this.trustedProxies = List.copyOf(trustedProxies);
-        this.sections = java.util.Collections.unmodifiableMap(sections);
+        this.tiers = List.copyOf(tiers);
+        this.unknownTier = unknownTier;
+        this.auth = auth;
+        this.sections = Collections.unmodifiableMap(sections);
     }
 
     /**
@@ -138,15 +134,15 @@ public final class GatewayConfig {
         if (root == null || !root.isObject()) {
             throw new GatewayConfigException("the configuration must be a mapping with 'routes'");
         }
-        Reader reader = new Reader(environment);
+        ConfigReader reader = new ConfigReader(environment);
         JsonNode routeNodes = root.get("routes");
         if (routeNodes == null || !routeNodes.isArray() || routeNodes.isEmpty()) {
             throw new GatewayConfigException("routes: a non-empty list of routes is required");
         }
         List<Route> routes = new ArrayList<>();
-        Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (int i = 0; i < routeNodes.size(); i++) {
-            Route route = reader.route(routeNodes.get(i), "routes[" + i + "]");
+            Route route = RouteSection.route(reader, routeNodes.get(i), "routes[" + i + "]");
             if (!ids.add(route.id())) {
                 throw new GatewayConfigException("routes[" + i + "].id: '" + route.id()
                         + "' is used by an earlier route");
@@ -155,6 +151,30 @@ public final class GatewayConfig {
         }
         List<String> proxies = root.has("trusted_proxies")
                 ? reader.strings(root.get("trusted_proxies"), "trusted_proxies") : List.of();
+        List<Tier> tiers = tiers(reader, root);
+        Set<String> tierNames = new TreeSet<>();
+        tiers.forEach(tier -> tierNames.add(tier.name()));
+        String unknownTier = null;
+        if (root.has("unknown_tier")) {
+            unknownTier = reader.text(root.get("unknown_tier"), "unknown_tier").strip();
+            if (!tierNames.contains(unknownTier)) {
+                throw new GatewayConfigException("unknown_tier: '" + unknownTier
+                        + "' is not a configured tier; tiers are " + tierNames);
+            }
+        }
+        AuthSection auth = AuthSection.read(reader, root.get("api_keys"), root.get("jwt"),
+                root.get("auth_failures"));
+        if (!tierNames.isEmpty() && unknownTier == null) {
+            // A key or token of an unconfigured tier would be refused on every request.
+            for (AuthSection.ConfiguredKey key : auth.keys()) {
+                requireTier(key.tier(), key.where() + ".tier", tierNames);
+            }
+            List<JwtIssuer> issuers = auth.issuers();
+            for (int i = 0; i < issuers.size(); i++) {
+                requireTier(issuers.get(i).defaultTier(),
+                        "jwt.issuers[" + i + "].default_tier", tierNames);
+            }
+        }
         Map<String, Object> sections = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> fields = root.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
@@ -162,7 +182,40 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
-        return new GatewayConfig(routes, proxies, sections);
+        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections);
+    }
+
+    /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
+    private static List<Tier> tiers(ConfigReader reader, JsonNode root) {
+        Map<String, Tier> tiers = new LinkedHashMap<>();
+        JsonNode presets = root.get("presets");
+        if (presets != null && !presets.isNull()) {
+            ZoneId zone = null;
+            if (presets.isObject()) {
+                ConfigReader.requireMapping(presets, "presets", PRESET_KEYS);
+                zone = presets.has("zone")
+                        ? LimitSection.zone(reader, presets.get("zone"), "presets.zone")
+                        : ZoneOffset.UTC;
+            } else if (reader.bool(presets, "presets")) {
+                zone = ZoneOffset.UTC;
+            }
+            if (zone != null) {
+                Tiers.presets(zone).forEach(tier -> tiers.put(tier.name(), tier));
+            }
+        }
+        JsonNode fileTiers = root.get("tiers");
+        if (fileTiers != null && !fileTiers.isNull()) {
+            LimitSection.tiers(reader, fileTiers, "tiers")
+                    .forEach(tier -> tiers.put(tier.name(), tier));
+        }
+        return new ArrayList<>(tiers.values());
+    }
+
+    private static void requireTier(String tier, String where, Set<String> tierNames) {
+        if (!tierNames.contains(tier)) {
+            throw new GatewayConfigException(where + ": '" + tier + "' is not a configured "
+                    + "tier; tiers are " + tierNames + " (or set unknown_tier)");
+        }
     }
 
     /** The routes, in file order. */
@@ -181,11 +234,82 @@ public final class GatewayConfig {
     }
 
     /**
-     * A top-level section this class does not interpret (e.g. {@code tiers}), with variables
-     * expanded, as unmodifiable maps, lists, strings, numbers, booleans and nulls.
+     * The tiers: the presets of {@link Tiers#presets(ZoneId)} when {@code presets} is on, then
+     * those of {@code tiers}, in file order; a file tier replaces the preset of the same name.
      */
-    public Optional<Object> section(String name) {
-        return Optional.ofNullable(sections.get(name));
+    public List<Tier> tiers() {
+        return tiers;
+    }
+
+    /** The tier that limits principals of tiers not configured, if {@code unknown_tier} is set. */
+    public Optional<String> unknownTier() {
+        return Optional.ofNullable(unknownTier);
+    }
+
+    /** The JWT issuers of {@code jwt.issuers}, in file order; empty when not configured. */
+    public List<JwtIssuer> jwtIssuers() {
+        return auth.issuers();
+    }
+
+    /**
+     * The hasher of {@code api_keys}: HMAC-SHA256 with the pepper when one is set, else SHA-256.
+     * Key management ({@link io.gatehouse.auth.ApiKeyManager}) over the gateway's key store must
+     * use this hasher, or its keys will not authenticate.
+     */
+    public KeyHasher keyHasher() {
+        return auth.hasher();
+    }
+
+    /**
+     * Opens the key store {@code api_keys} names: the {@link io.gatehouse.auth.FileApiKeyStore}
+     * of {@code api_keys.file}, or a new in-memory store; empty when the file has no
+     * {@code api_keys} section. Each call opens a new store.
+     *
+     * @throws GatewayConfigException when the key file cannot be read
+     */
+    public Optional<ApiKeyStore> openApiKeyStore() {
+        return auth.openStore();
+    }
+
+    /**
+     * The rate limiter over {@code store}: a {@link TieredRateLimiter} of {@link #tiers()} (and
+     * the routes' limits), or {@link RateLimiter#unlimited()} when the file configures no limit
+     * at all. A principal whose tier is neither configured nor covered by {@code unknown_tier}
+     * is refused, never left unlimited.
+     */
+    public RateLimiter rateLimiter(LimitStore store) {
+        Objects.requireNonNull(store, "store");
+        boolean routeLimits = routes.stream().anyMatch(route -> !route.limits().isEmpty());
+        if (tiers.isEmpty() && !routeLimits) {
+            return RateLimiter.unlimited();
+        }
+        TieredRateLimiter.Builder limiter = TieredRateLimiter.builder(store).tiers(tiers);
+        if (unknownTier != null) {
+            limiter.unknownTier(unknownTier);
+        }
+        return limiter.build();
+    }
+
+    /**
+     * The authenticator the file describes: API keys looked up in {@code apiKeyStore} (the
+     * file's {@code api_keys.keys} are saved to it first), then JWTs of {@link #jwtIssuers()},
+     * all behind the brute-force guard of {@code auth_failures} (on by default: 10 refused
+     * credentials per client address and minute).
+     *
+     * @throws GatewayConfigException when a configured key cannot be saved to the store
+     */
+    public Authenticator authenticator(ApiKeyStore apiKeyStore) {
+        return auth.authenticator(Objects.requireNonNull(apiKeyStore, "apiKeyStore"),
+                Clock.systemUTC());
+    }
+
+    /**
+     * The authenticator of {@link #authenticator(ApiKeyStore)} over the store of
+     * {@link #openApiKeyStore()}; without {@code api_keys}, only JWTs (if configured) are
+     * accepted, and with neither, no credentials at all, so only public routes admit requests.
+     */
+    public Authenticator authenticator() {
+        return auth.authenticator(auth.openStore().orElse(null), Clock.systemUTC());
     }
 
     /** The names of the sections available through {@link #section(String)}. */
@@ -194,230 +318,39 @@ public final class GatewayConfig {
     }
 
     /**
-     * A gateway builder with this configuration's router and trusted proxies; add the
-     * authenticator and rate limiter, then build.
+     * A top-level section this class does not interpret (e.g. {@code redis}), with variables
+     * expanded, as unmodifiable maps, lists, strings, numbers, booleans and nulls.
      */
-    public Gateway.Builder gatewayBuilder() {
-        return Gateway.builder(router()).trustedProxies(trustedProxies);
+    public Optional<Object> section(String name) {
+        return Optional.ofNullable(sections.get(name));
     }
 
-    /** Reads nodes with variable expansion and location-naming errors. Not thread-safe. */
-    private static final class Reader {
-        private final Function<String, String> environment;
+    /**
+     * A gateway builder with everything the file configures: routes, trusted proxies, the
+     * {@link #authenticator()} (keys in the store of {@link #openApiKeyStore()}) and the
+     * {@link #rateLimiter(LimitStore) rate limiter} over a new in-memory
+     * {@link LimitStores#inMemory() limit store}. Build it as it is, or replace parts first.
+     *
+     * @throws GatewayConfigException when the key store cannot be opened or filled
+     */
+    public Gateway.Builder gatewayBuilder() {
+        return Gateway.builder(router()).trustedProxies(trustedProxies)
+                .authenticator(authenticator())
+                .rateLimiter(rateLimiter(LimitStores.inMemory()));
+    }
 
-        Reader(Function<String, String> environment) {
-            this.environment = environment;
-        }
-
-        Route route(JsonNode node, String where) {
-            requireMapping(node, where, ROUTE_KEYS);
-            String id = requiredText(node, "id", where);
-            String path = requiredText(node, "path", where);
-            Route.Builder route;
-            try {
-                route = Route.builder(id, path);
-            } catch (IllegalArgumentException e) {
-                throw new GatewayConfigException(where + ".path: " + e.getMessage(), e);
-            }
-            if (node.has("methods")) {
-                for (String method : strings(node.get("methods"), where + ".methods")) {
-                    if (!method.chars().allMatch(c -> c >= 'A' && c <= 'Z'
-                            || c >= 'a' && c <= 'z')) {
-                        throw new GatewayConfigException(where + ".methods: '" + method
-                                + "' is not an HTTP method");
-                    }
-                    route.methods(method);
-                }
-            }
-            if (node.has("public") && bool(node.get("public"), where + ".public")) {
-                route.publicAccess();
-            }
-            if (node.has("roles")) {
-                route.requireRoles(strings(node.get("roles"), where + ".roles")
-                        .toArray(new String[0]));
-            }
-            if (node.has("permissions")) {
-                route.requirePermissions(strings(node.get("permissions"), where + ".permissions")
-                        .toArray(new String[0]));
-            }
-            try {
-                if (node.has("max_body_bytes")) {
-                    route.maxBodyBytes((int) integer(node.get("max_body_bytes"),
-                            where + ".max_body_bytes", 0, Integer.MAX_VALUE - 1));
-                }
-                if (node.has("cost")) {
-                    route.cost(integer(node.get("cost"), where + ".cost", 1, Long.MAX_VALUE));
-                }
-            } catch (IllegalArgumentException e) {
-                throw new GatewayConfigException(where + ": " + e.getMessage(), e);
-            }
-            if (node.has("validate")) {
-                validators(node.get("validate"), where + ".validate", route);
-            }
-            return route.build();
-        }
-
-        private void validators(JsonNode node, String where, Route.Builder route) {
-            requireMapping(node, where, VALIDATE_KEYS);
-            if (node.has("content_types")) {
-                List<String> types = strings(node.get("content_types"), where + ".content_types");
-                if (types.isEmpty()) {
-                    throw new GatewayConfigException(where
-                            + ".content_types: list at least one media type");
-                }
-                route.validator(ContentTypeValidator.accepting(types.toArray(new String[0])));
-            }
-            if (node.has("json")) {
-                JsonNode json = node.get("json");
-                String jsonWhere = where + ".json";
-                if (json.isNull() || json.isBoolean() && json.booleanValue()) {
-                    route.validator(JsonBodyValidator.builder().build());
-                    return;
-                }
-                requireMapping(json, jsonWhere, JSON_KEYS);
-                JsonBodyValidator.Builder validator = JsonBodyValidator.builder();
-                if (json.has("max_depth")) {
-                    validator.maxDepth((int) integer(json.get("max_depth"),
-                            jsonWhere + ".max_depth", 1, 1000));
-                }
-                if (json.has("required")) {
-                    required(json.get("required"), jsonWhere + ".required", validator);
-                }
-                route.validator(validator.build());
-            }
-        }
-
-        private void required(JsonNode node, String where, JsonBodyValidator.Builder validator) {
-            if (node.isArray()) {
-                for (String field : strings(node, where)) {
-                    validator.require(field, JsonBodyValidator.JsonType.ANY);
-                }
-                return;
-            }
-            if (!node.isObject()) {
-                throw new GatewayConfigException(where + ": a list of field names or a mapping "
-                        + "of field name to type (string, number, boolean, object, array, any)");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-                Map.Entry<String, JsonNode> field = fields.next();
-                String typeWhere = where + "." + field.getKey();
-                String type = text(field.getValue(), typeWhere).toUpperCase(Locale.ROOT);
-                try {
-                    validator.require(field.getKey(), JsonBodyValidator.JsonType.valueOf(type));
-                } catch (IllegalArgumentException e) {
-                    throw new GatewayConfigException(typeWhere + ": '" + type.toLowerCase(
-                            Locale.ROOT) + "' is not one of string, number, boolean, object, "
-                            + "array, any", e);
-                }
-            }
-        }
-
-        private static void requireMapping(JsonNode node, String where, Set<String> allowed) {
-            if (node == null || !node.isObject()) {
-                throw new GatewayConfigException(where + ": a mapping is required");
-            }
-            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!allowed.contains(name)) {
-                    throw new GatewayConfigException(where + "." + name + ": unknown key; "
-                            + "known keys are " + new java.util.TreeSet<>(allowed));
-                }
-            }
-        }
-
-        private String requiredText(JsonNode node, String key, String where) {
-            JsonNode value = node.get(key);
-            if (value == null || value.isNull()) {
-                throw new GatewayConfigException(where + "." + key + ": is required");
-            }
-            String text = text(value, where + "." + key);
-            if (text.isBlank()) {
-                throw new GatewayConfigException(where + "." + key + ": must not be empty");
-            }
-            return text;
-        }
-
-        String text(JsonNode node, String where) {
-            if (node == null || !node.isValueNode() || node.isNull()) {
-                throw new GatewayConfigException(where + ": a single value is required");
-            }
-            return Substitution.expand(node.asText(), environment, where);
-        }
-
-        List<String> strings(JsonNode node, String where) {
-            if (node.isValueNode() && !node.isNull()) {
-                return List.of(text(node, where));
-            }
-            if (!node.isArray()) {
-                throw new GatewayConfigException(where + ": a list of values is required");
-            }
-            List<String> values = new ArrayList<>(node.size());
-            for (int i = 0; i < node.size(); i++) {
-                values.add(text(node.get(i), where + "[" + i + "]"));
-            }
-            return values;
-        }
-
-        boolean bool(JsonNode node, String where) {
-            String text = text(node, where).strip().toLowerCase(Locale.ROOT);
-            return switch (text) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new GatewayConfigException(where + ": must be true or false, was '"
-                        + text + "'");
-            };
-        }
-
-        long integer(JsonNode node, String where, long min, long max) {
-            String text = text(node, where).strip().replace("_", "");
-            long value;
-            try {
-                value = Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                throw new GatewayConfigException(where + ": must be a whole number, was '" + text
-                        + "'", e);
-            }
-            if (value < min || value > max) {
-                throw new GatewayConfigException(where + ": must be between " + min + " and "
-                        + max + ", was " + value);
-            }
-            return value;
-        }
-
-        /** The node as plain, unmodifiable Java values with every string expanded. */
-        Object plain(JsonNode node, String where) {
-            if (node.isObject()) {
-                Map<String, Object> map = new LinkedHashMap<>();
-                for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-                        fields.hasNext(); ) {
-                    Map.Entry<String, JsonNode> field = fields.next();
-                    map.put(field.getKey(), plain(field.getValue(), where + "." + field.getKey()));
-                }
-                return java.util.Collections.unmodifiableMap(map);
-            }
-            if (node.isArray()) {
-                List<Object> list = new ArrayList<>(node.size());
-                for (int i = 0; i < node.size(); i++) {
-                    list.add(plain(node.get(i), where + "[" + i + "]"));
-                }
-                return java.util.Collections.unmodifiableList(list);
-            }
-            if (node.isNull()) {
-                return null;
-            }
-            if (node.isTextual()) {
-                return Substitution.expand(node.textValue(), environment, where);
-            }
-            if (node.isBoolean()) {
-                return node.booleanValue();
-            }
-            if (node.isIntegralNumber()) {
-                return node.canConvertToLong() ? (Object) node.longValue() : node.bigIntegerValue();
-            }
-            if (node.isNumber()) {
-                return node.decimalValue();
-            }
-            return node.asText();
-        }
+    /**
+     * A gateway builder as {@link #gatewayBuilder()}, but deciding limits in {@code limitStore}
+     * and looking API keys up in {@code apiKeyStore} (e.g. both from
+     * {@code io.gatehouse.redis.RedisBackend}, so that several gateways share them). API keys
+     * are accepted even without an {@code api_keys} section; {@code api_keys.file} is then not
+     * opened.
+     *
+     * @throws GatewayConfigException when a configured key cannot be saved to the store
+     */
+    public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
+        return Gateway.builder(router()).trustedProxies(trustedProxies)
+                .authenticator(authenticator(apiKeyStore))
+                .rateLimiter(rateLimiter(limitStore));
     }
 }

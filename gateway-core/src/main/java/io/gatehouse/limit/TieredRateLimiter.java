@@ -230,11 +230,9 @@ public final class TieredRateLimiter implements RateLimiter {
             if (i > 0) {
                 policy.append(", ");
             }
-            policy.append('"').append(rule.name()).append("\";q=").append(rule.limit());
+            policy.append('"').append(rule.name()).append("\";q=").append(quota(rule));
             if (rule.algorithm() != Algorithm.CONCURRENCY) {
-                long window = rule.algorithm() == Algorithm.FIXED_WINDOW
-                        ? rule.windowLengthMicros(now) : rule.periodMicros();
-                policy.append(";w=").append(seconds(window));
+                policy.append(";w=").append(seconds(windowMicros(rule, now)));
             }
         }
         int deciding = verdict.decidingIndex();
@@ -244,7 +242,7 @@ public final class TieredRateLimiter implements RateLimiter {
         ResponseHeaders.Builder headers = ResponseHeaders.builder()
                 .add("RateLimit-Policy", policy.toString())
                 .add("RateLimit", '"' + rule.name() + "\";r=" + remaining + ";t=" + reset)
-                .add("X-RateLimit-Limit", Long.toString(rule.limit()))
+                .add("X-RateLimit-Limit", Long.toString(quota(rule)))
                 .add("X-RateLimit-Remaining", remaining)
                 .add("X-RateLimit-Reset", reset);
         if (!verdict.allowed()) {
@@ -262,7 +260,7 @@ public final class TieredRateLimiter implements RateLimiter {
                         + rule.limit() + window + " is exhausted; retry in " + retryAfter + " s",
                         request.requestId())
                 .with("retry_after", retryAfter)
-                .with("limit", rule.limit())
+                .with("limit", quota(rule))
                 .with("limit_type", rule.name());
     }
 
@@ -290,6 +288,28 @@ public final class TieredRateLimiter implements RateLimiter {
                                 + "' does not admit unchecked requests",
                                 request.requestId())
                         .with("retry_after", failClosedRetrySeconds));
+    }
+
+    /**
+     * The units a client may spend at once: a token bucket's capacity (its burst), otherwise the
+     * limit per window.
+     */
+    private static long quota(LimitRule rule) {
+        return rule.algorithm() == Algorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
+    }
+
+    /**
+     * The window a policy announces: for a token bucket the time an empty bucket takes to refill
+     * to its capacity, for a fixed window the current window's length, otherwise the period.
+     */
+    private static long windowMicros(LimitRule rule, long now) {
+        return switch (rule.algorithm()) {
+            // In doubles: burst times period may overflow a long, and a header needs no exactness.
+            case TOKEN_BUCKET -> (long) Math.ceil(
+                    (double) rule.burst() * rule.periodMicros() / rule.limit());
+            case FIXED_WINDOW -> rule.windowLengthMicros(now);
+            default -> rule.periodMicros();
+        };
     }
 
     /** Seconds, rounded up. */

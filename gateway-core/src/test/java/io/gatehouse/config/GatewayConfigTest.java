@@ -43,7 +43,7 @@ class GatewayConfigTest {
                 methods: GET
                 path: /health
                 public: true
-            tiers:
+            usage:
               free: {per_hour: "${FREE_PER_HOUR:-10}"}
             """;
 
@@ -140,8 +140,8 @@ class GatewayConfigTest {
 
         assertThat(config.routes().get(0).maxBodyBytes()).isEqualTo(512);
         // Set but empty takes the default, as ${VAR:-default} does in a shell.
-        assertThat(config.section("tiers")).contains(Map.of("free", Map.of("per_hour", "10")));
-        assertThat(config.sectionNames()).containsExactly("tiers");
+        assertThat(config.section("usage")).contains(Map.of("free", Map.of("per_hour", "10")));
+        assertThat(config.sectionNames()).containsExactly("usage");
     }
 
     @Test

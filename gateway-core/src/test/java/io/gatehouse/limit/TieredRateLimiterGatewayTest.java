@@ -61,7 +61,8 @@ class TieredRateLimiterGatewayTest {
     }
 
     private static Admission call(Gateway gateway, String apiKey) {
-        return gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", apiKey));
+        return gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                apiKey));
     }
 
     @Test
@@ -118,6 +119,29 @@ class TieredRateLimiterGatewayTest {
         assertThat(first.headers().get("X-RateLimit-Remaining")).isEqualTo("2");
         assertThat(first.headers().get("X-RateLimit-Reset")).isEqualTo("45");
         assertThat(first.headers().get("Retry-After")).isNull();
+    }
+
+    @Test
+    void tokenBucketAnnouncesItsBurstCapacityAndTheTimeToRefillIt() {
+        Route route = Route.builder("invocations", "/invocations")
+                .limit(LimitRule.builder("burst", Algorithm.TOKEN_BUCKET)
+                        .limit(60, Duration.ofMinutes(1)).burst(20).build())
+                .build();
+        Gateway gateway = gateway(TieredRateLimiter.builder(LimitStores.inMemory(clock))
+                .clock(clock).tier(Tier.of("gold")).build(), route);
+
+        Admission first = call(gateway, "gold-key");
+
+        assertThat(first.headers().get("RateLimit-Policy")).isEqualTo("\"burst\";q=20;w=20");
+        for (int i = 2; i <= 20; i++) {
+            assertThat(call(gateway, "gold-key")).isInstanceOf(Admission.Admitted.class);
+        }
+        Admission refused = call(gateway, "gold-key");
+        assertThat(refused.headers().get("RateLimit")).isEqualTo("\"burst\";r=0;t=20");
+        assertThat(refused.headers().get("X-RateLimit-Limit")).isEqualTo("20");
+        assertThat(refused.headers().get("Retry-After")).isEqualTo("1");
+        assertThat(((Admission.Rejected) refused).problem().extensions())
+                .containsEntry("limit", 20L).containsEntry("limit_type", "burst");
     }
 
     @Test
@@ -252,11 +276,14 @@ class TieredRateLimiterGatewayTest {
         Route a = Route.builder("a", "/a").limit(perRoute).build();
         Route b = Route.builder("b", "/b").limit(perRoute).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), a, b);
-        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/b").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/b").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Rejected.class);
     }
 
@@ -295,11 +322,14 @@ class TieredRateLimiterGatewayTest {
     void clientAddressScopeCountsEachAddressWhoeverCalls() {
         Gateway gateway = gatewayWithTier(
                 Tier.of("free", onePerMinute(KeyScope.CLIENT_ADDRESS)), null);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "carol-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .from("198.51.100.2"))).isInstanceOf(Admission.Admitted.class);
     }
 
@@ -315,11 +345,14 @@ class TieredRateLimiterGatewayTest {
     void customScopeTakesItsKeyFromTheResolver() {
         Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.CUSTOM)),
                 (rule, request, principal, route) -> String.valueOf(request.header("X-Tenant")));
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "carol-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .header("X-Tenant", "globex"))).isInstanceOf(Admission.Admitted.class);
     }
 

@@ -64,10 +64,12 @@ import org.slf4j.LoggerFactory;
  *   <li>the constructor argument ({@link #GatewayFilter(Gateway)});
  *   <li>init parameter {@value #FACTORY_PARAMETER}: a {@link GatewayFactory} class, given every
  *       init parameter (a factory may itself load {@value #CONFIG_PARAMETER} with
- *       {@link GatewayConfig#load} and add its authenticator and rate limiter);
+ *       {@link GatewayConfig#load} and, for instance, pass shared Redis stores to
+ *       {@link GatewayConfig#gatewayBuilder(io.gatehouse.limit.LimitStore,
+ *       io.gatehouse.auth.ApiKeyStore)});
  *   <li>init parameter {@value #CONFIG_PARAMETER}: the path of a YAML file read by
- *       {@link GatewayConfig}; such a gateway has no authenticator or rate limiter yet, so only
- *       its public routes admit requests;
+ *       {@link GatewayConfig}: routes, tiers, API keys, JWT issuers and brute-force settings,
+ *       with limits decided in memory ({@link GatewayConfig#gatewayBuilder()});
  *   <li>servlet-context attribute {@value #GATEWAY_ATTRIBUTE}: a {@code Gateway} (set it from a
  *       {@code ServletContextListener});
  *   <li>system property {@value #CONFIG_PARAMETER}: as the init parameter.

@@ -193,6 +193,7 @@ sealed interface ServletContainer {
             if (context.getState() != LifecycleState.STARTED) {
                 tomcat.stop();
                 tomcat.destroy();
+                deleteTree(base);
                 IllegalStateException failure = new IllegalStateException(
                         "context failed to start: " + context.getState());
                 failures.forEach(failure::addSuppressed);
@@ -214,6 +215,7 @@ sealed interface ServletContainer {
                 public void close() throws Exception {
                     tomcat.stop();
                     tomcat.destroy();
+                    deleteTree(base);
                 }
             };
         }
@@ -221,6 +223,15 @@ sealed interface ServletContainer {
         @Override
         public String toString() {
             return "Tomcat 11";
+        }
+
+        /** Removes Tomcat's base directory so test runs leave nothing behind in the temp dir. */
+        private static void deleteTree(Path root) throws java.io.IOException {
+            try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
         }
     }
 }
