@@ -279,7 +279,7 @@ class AdminKeysServletTest {
             }
         }
 
-        List<String> events = logs.list.stream()
+        List<String> events = logged().stream()
                 .filter(event -> event.getLoggerName().equals(SecurityEvents.LOGGER_NAME))
                 .map(ILoggingEvent::getFormattedMessage)
                 .toList();
@@ -292,9 +292,17 @@ class AdminKeysServletTest {
         assertNoSecretLogged(gate);
     }
 
+    /** What was logged so far; containers log from their own threads, under the appender's lock. */
+    private List<ILoggingEvent> logged() {
+        synchronized (logs) {
+            return List.copyOf(logs.list);
+        }
+    }
+
     private void assertNoSecretLogged(Deployed gate) {
-        assertThat(logs.list).isNotEmpty();
-        for (ILoggingEvent event : logs.list) {
+        List<ILoggingEvent> logged = logged();
+        assertThat(logged).isNotEmpty();
+        for (ILoggingEvent event : logged) {
             String everything = event.getFormattedMessage() + " " + event.getKeyValuePairs()
                     + " " + event.getMDCPropertyMap();
             for (String secret : gate.plaintexts) {
