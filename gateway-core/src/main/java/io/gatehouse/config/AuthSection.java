@@ -177,7 +177,8 @@ final class AuthSection {
 
     /** Secrets must not sit in the file: their value must come from a variable. */
     private static void requireVariable(JsonNode node, String where, String example) {
-        if (!node.isTextual() || !node.textValue().contains("${")) {
+        // "$${" is an escaped, literal "${": it does not make the value come from a variable.
+        if (!node.isTextual() || !node.textValue().replace("$${", "").contains("${")) {
             throw new GatewayConfigException(where + ": a secret must come from an environment "
                     + "variable, e.g. ${" + example + "}, never from the file itself");
         }

@@ -255,6 +255,11 @@ class GatewayConfigAuthTest {
                         + "e.g. ${GATEHOUSE_PEPPER}, never from the file itself");
         assertThatThrownBy(() -> GatewayConfig.parse("""
                 routes: [{id: r, path: /r}]
+                api_keys: {pepper: "$${ESCAPED}-but-still-in-the-file"}
+                """, NO_ENV))
+                .hasMessageStartingWith("api_keys.pepper: a secret must come from");
+        assertThatThrownBy(() -> GatewayConfig.parse("""
+                routes: [{id: r, path: /r}]
                 jwt:
                   issuers: [{issuer: x, audiences: [a], algorithms: [HS256],
                              hmac_secret: 0123456789abcdef0123456789abcdef}]
