@@ -45,7 +45,8 @@ public final class Cidr {
                 prefix = -1;
             }
             if (prefix < 0 || prefix > bytes.length * 8) {
-                throw new IllegalArgumentException("bad prefix length in CIDR block: '" + text + "'");
+                throw new IllegalArgumentException(
+                        "bad prefix length in CIDR block: '" + text + "'");
             }
         }
         return new Cidr(mask(bytes, prefix), prefix, text);

@@ -12,6 +12,8 @@ public enum ErrorCode {
     FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    /** The request contradicts the target's current state, e.g. rotating a rotated key. */
+    CONFLICT(409, "Conflict"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     VALIDATION_ERROR(400, "Validation error"),
@@ -40,6 +42,7 @@ public enum ErrorCode {
 
     /** The problem type URI for this code, stable across releases. */
     public String typeUri() {
-        return "urn:gatehouse:problem:" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return "urn:gatehouse:problem:"
+                + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 }

@@ -38,6 +38,10 @@ public final class Gateway {
     /** The header carrying the request id in both directions. */
     public static final String REQUEST_ID_HEADER = "X-Request-ID";
 
+    /** RFC 9110 requires a challenge on every 401; Bearer covers API keys and JWTs alike. */
+    private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
+            .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
+
     private static final Logger ACCESS = LoggerFactory.getLogger("io.gatehouse.access");
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
@@ -109,7 +113,8 @@ public final class Gateway {
         }
         RouteMatch match = router.match(exchange.method(), path);
         if (match instanceof RouteMatch.NotFound) {
-            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId), idHeader);
+            return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
+                    idHeader);
         }
         if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
             String allow = String.join(", ", new java.util.TreeSet<>(notAllowed.allowed()));
@@ -138,13 +143,14 @@ public final class Gateway {
                         ResponseHeaders.builder().addAll(idHeader)
                                 .add("Retry-After", retryAfter).build());
             }
-            return reject(Problem.of(rejected.code(), rejected.detail(), requestId), idHeader);
+            return reject(Problem.of(rejected.code(), rejected.detail(), requestId),
+                    rejected.code().status() == 401 ? idHeader.with(CHALLENGE) : idHeader);
         } else if (route.publicAccess()) {
             principal = Principal.anonymous();
         } else {
             return reject(Problem.of(ErrorCode.MISSING_CREDENTIALS,
                     "this route requires credentials: an API key in X-API-Key or "
-                            + "Authorization: Bearer", requestId), idHeader);
+                            + "Authorization: Bearer", requestId), idHeader.with(CHALLENGE));
         }
         if (!principal.hasRoles(route.requiredRoles())
                 || !principal.hasPermissions(route.requiredPermissions())) {
@@ -310,7 +316,10 @@ public final class Gateway {
             return this;
         }
 
-        /** The monotonic nanosecond source used to time requests; {@code System::nanoTime} by default. */
+        /**
+         * The monotonic nanosecond source used to time requests; {@code System::nanoTime} by
+         * default.
+         */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
             return this;

@@ -22,8 +22,8 @@ import java.util.Objects;
  * @param requestId  the request id echoed in {@code X-Request-ID}
  * @param extensions further members, in order; values are strings, numbers, booleans, lists or maps
  */
-public record Problem(
-        ErrorCode code, int status, String detail, String requestId, Map<String, Object> extensions) {
+public record Problem(ErrorCode code, int status, String detail, String requestId,
+        Map<String, Object> extensions) {
 
     /** The media type of a serialized problem. */
     public static final String MEDIA_TYPE = "application/problem+json";
@@ -69,7 +69,8 @@ public record Problem(
         node.put("code", code.name());
         node.put("request_id", requestId);
         // Sorted so the output is stable whatever map the caller built.
-        new java.util.TreeMap<>(extensions).forEach((name, value) -> node.set(name, JSON.valueToTree(value)));
+        new java.util.TreeMap<>(extensions)
+                .forEach((name, value) -> node.set(name, JSON.valueToTree(value)));
         try {
             return JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {

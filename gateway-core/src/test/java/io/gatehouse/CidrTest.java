@@ -33,7 +33,8 @@ class CidrTest {
 
     @Test
     void refusesMalformedBlocksNamingThem() {
-        for (String bad : List.of("10.0.0.0/33", "10.0.0/8", "host.example", "::1/129", "1.2.3.4/x")) {
+        for (String bad : List.of("10.0.0.0/33", "10.0.0/8", "host.example", "::1/129",
+                "1.2.3.4/x")) {
             assertThatThrownBy(() -> Cidr.parse(bad)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(bad);
         }

@@ -51,7 +51,8 @@ class GatewayTest {
             .maxBodyBytes(64)
             .validator(JsonBodyValidator.builder().require("prompt", JsonType.STRING).build())
             .build();
-    private final Route health = Route.builder("health", "/health").methods("GET").publicAccess().build();
+    private final Route health = Route.builder("health", "/health").methods("GET").publicAccess()
+            .build();
     private final Route admin = Route.builder("admin", "/admin/**").requireRoles("admin").build();
 
     private Gateway gateway(RateLimiter limiter) {
@@ -108,7 +109,8 @@ class GatewayTest {
 
             assertThat(lines.list).hasSize(1);
             assertThat(lines.list.get(0).getFormattedMessage())
-                    .matches("POST /invocations 401 \\d+us code=INVALID_API_KEY client=203.0.113.4");
+                    .matches("POST /invocations 401 \\d+us code=INVALID_API_KEY"
+                            + " client=203.0.113.4");
             assertThat(lines.list.get(0).getMDCPropertyMap())
                     .containsEntry("request_id", admission.requestId());
             assertThat(lines.list.get(0).getFormattedMessage()).doesNotContain("invalid_key");
@@ -145,6 +147,8 @@ class GatewayTest {
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.status()).isEqualTo(401);
         assertThat(problem.code()).isEqualTo(ErrorCode.MISSING_CREDENTIALS);
+        assertThat(admission.headers().get("WWW-Authenticate"))
+                .isEqualTo("Bearer realm=\"gatehouse\"");
         assertThat(limiterCalls).hasValue(0);
     }
 
@@ -156,6 +160,8 @@ class GatewayTest {
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.code()).isEqualTo(ErrorCode.INVALID_API_KEY);
         assertThat(problem.detail()).doesNotContain("invalid_key");
+        assertThat(admission.headers().get("WWW-Authenticate"))
+                .isEqualTo("Bearer realm=\"gatehouse\"");
     }
 
     @Test
@@ -173,7 +179,8 @@ class GatewayTest {
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.status()).isEqualTo(403);
         assertThat(problem.code()).isEqualTo(ErrorCode.FORBIDDEN);
-        assertThat(problem.detail()).isEqualTo("the caller lacks roles [admin] required by route admin");
+        assertThat(problem.detail())
+                .isEqualTo("the caller lacks roles [admin] required by route admin");
         assertThat(limiterCalls).hasValue(0);
     }
 
@@ -181,7 +188,8 @@ class GatewayTest {
     void deniedLimitReturnsTheLimitersProblemAndHeaders() {
         RateLimiter denying = (request, principal, route) -> new LimitDecision.Denied(
                 ResponseHeaders.builder().add("Retry-After", "360").build(),
-                Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "per-hour exceeded", request.requestId()));
+                Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "per-hour exceeded",
+                        request.requestId()));
 
         Admission admission = gateway(denying).admit(TestExchange.request("POST", "/invocations")
                 .header("X-API-Key", "good").body("{\"prompt\":\"hi\"}"));
@@ -253,7 +261,8 @@ class GatewayTest {
 
     @Test
     void unsafeIncomingRequestIdIsReplaced() {
-        for (String unsafe : List.of("a b", "x\r\nSet-Cookie: y", "", "z".repeat(129), "<script>")) {
+        for (String unsafe : List.of("a b", "x\r\nSet-Cookie: y", "", "z".repeat(129),
+                "<script>")) {
             Admission admission = gateway().admit(TestExchange.request("GET", "/health")
                     .header("X-Request-ID", unsafe));
 
@@ -275,7 +284,8 @@ class GatewayTest {
         Admission admission = gateway().admit(TestExchange.request("GET", "/health/../admin/keys")
                 .header("X-API-Key", "good"));
 
-        assertThat(((Admission.Rejected) admission).problem().code()).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(((Admission.Rejected) admission).problem().code())
+                .isEqualTo(ErrorCode.FORBIDDEN);
     }
 
     @Test
@@ -305,7 +315,9 @@ class GatewayTest {
         Admission direct = behindProxy.admit(TestExchange.request("GET", "/health")
                 .from("203.0.113.5").header("X-Forwarded-For", "198.51.100.7"));
 
-        assertThat(((Admission.Admitted) viaProxy).request().clientAddress()).isEqualTo("198.51.100.7");
-        assertThat(((Admission.Admitted) direct).request().clientAddress()).isEqualTo("203.0.113.5");
+        assertThat(((Admission.Admitted) viaProxy).request().clientAddress())
+                .isEqualTo("198.51.100.7");
+        assertThat(((Admission.Admitted) direct).request().clientAddress())
+                .isEqualTo("203.0.113.5");
     }
 }

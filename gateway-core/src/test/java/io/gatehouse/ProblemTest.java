@@ -10,17 +10,21 @@ class ProblemTest {
 
     @Test
     void serializesAsRfc9457WithCodeRequestIdAndExtensions() throws Exception {
-        Problem problem = Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "per-hour limit of 10 reached", "req-1")
+        Problem problem = Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "per-hour limit of 10 reached",
+                "req-1")
                 .with("retry_after", 360)
                 .with("limit", 10)
                 .with("limit_type", "per-hour");
 
         JsonNode json = new ObjectMapper().readTree(problem.toJson());
 
-        assertThat(json.toString()).isEqualTo("{\"type\":\"urn:gatehouse:problem:rate-limit-exceeded\","
-                + "\"title\":\"Rate limit exceeded\",\"status\":429,"
-                + "\"detail\":\"per-hour limit of 10 reached\",\"code\":\"RATE_LIMIT_EXCEEDED\","
-                + "\"request_id\":\"req-1\",\"limit\":10,\"limit_type\":\"per-hour\",\"retry_after\":360}");
+        assertThat(json.toString())
+                .isEqualTo("{\"type\":\"urn:gatehouse:problem:rate-limit-exceeded\","
+                        + "\"title\":\"Rate limit exceeded\",\"status\":429,"
+                        + "\"detail\":\"per-hour limit of 10 reached\","
+                        + "\"code\":\"RATE_LIMIT_EXCEEDED\","
+                        + "\"request_id\":\"req-1\",\"limit\":10,\"limit_type\":\"per-hour\","
+                        + "\"retry_after\":360}");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Properties;
@@ -23,7 +24,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The runnable example: embedded Jetty 12 with {@link GatewayFilter} in front of a small,
  * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
  *
- * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]}.
+ * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
+ * [--keys-file FILE | --redis-url URL]}, or {@code java -jar gateway-examples.jar keys ...} to
+ * manage API keys ({@link KeysCommand}).
  * From code (tests, other examples): {@link #start(String, int)}, which returns a handle with the
  * bound port.
  *
@@ -41,6 +44,11 @@ public final class ExampleGateway {
 
     /** Starts the example from the command line and serves until the process is stopped. */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals(KeysCommand.NAME)) {
+            System.exit(KeysCommand.run(Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+            return;
+        }
         Options options = Options.parse(args);
         if (options instanceof Options.Help) {
             System.out.print(Options.USAGE);
@@ -55,7 +63,13 @@ public final class ExampleGateway {
         Options.Run run = (Options.Run) options;
         Running running;
         try {
-            running = start(run.host(), run.port());
+            KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
+            running = keys == null ? start(run.host(), run.port())
+                    : start(run.host(), run.port(), ExampleSetup.systemClocks(), keys);
+        } catch (KeySource.Unavailable e) {
+            System.err.println("gateway-examples: " + e.getMessage());
+            System.exit(EXIT_FAILED);
+            return;
         } catch (IOException e) {
             System.err.println("gateway-examples: cannot listen on " + run.host() + ":" + run.port()
                     + ": " + e.getMessage());
@@ -79,8 +93,25 @@ public final class ExampleGateway {
     }
 
     static Running start(String host, int port, ExampleSetup.Clocks clocks) throws IOException {
+        return start(host, port, clocks, null);
+    }
+
+    /**
+     * As {@link #start(String, int)} on {@code clocks}, with the API keys in {@code keys}
+     * (nullable: in memory); the running gateway holds them until it is closed.
+     */
+    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys)
+            throws IOException {
         Objects.requireNonNull(host, "host");
-        ExampleSetup setup = ExampleSetup.create(clocks);
+        ExampleSetup setup;
+        try {
+            setup = keys == null ? ExampleSetup.create(clocks)
+                    : ExampleSetup.create(clocks, keys.store(), true);
+        } catch (RuntimeException e) {
+            // E.g. Redis unreachable while the demo tenants' keys are stored.
+            closeQuietly(keys);
+            throw new KeySource.Unavailable("the API key store failed: " + e.getMessage(), e);
+        }
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
         HttpConfiguration http = new HttpConfiguration();
         // A gateway should not advertise what runs behind it.
@@ -103,17 +134,24 @@ public final class ExampleGateway {
                 new DemoAgentServlet(clocks.wallClock(), version()));
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
+        setup.admin().mount(context);
         server.setHandler(context);
+        if (keys != null) {
+            server.addBean(keys);
+        }
         try {
             server.start();
         } catch (IOException e) {
             stopQuietly(server);
+            closeQuietly(keys);
             throw e;
         } catch (Exception e) {
             stopQuietly(server);
+            closeQuietly(keys);
             throw new IOException("the server did not start: " + e.getMessage(), e);
         }
-        return new Running(server, host, connector.getLocalPort(), setup.devApiKey());
+        return new Running(server, host, connector.getLocalPort(), setup.devApiKey(),
+                setup.admin().adminApiKey());
     }
 
     /** Prints what a person needs to start calling the example. */
@@ -122,6 +160,7 @@ public final class ExampleGateway {
                 + (isWildcard(running.host()) ? " (bound to " + running.host() + ")" : ""));
         out.println("Try: curl " + running.uri().resolve("/health"));
         out.println("Dev API key: " + running.devApiKey());
+        out.println("Admin API key: " + running.adminApiKey());
     }
 
     /** The version of this build, as Maven stamped it into the jar. */
@@ -142,6 +181,17 @@ public final class ExampleGateway {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
     }
 
+    private static void closeQuietly(KeySource keys) {
+        if (keys == null) {
+            return;
+        }
+        try {
+            keys.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Already failing to start; the original failure is the one worth reporting.
+        }
+    }
+
     private static void stopQuietly(Server server) {
         try {
             server.stop();
@@ -160,12 +210,15 @@ public final class ExampleGateway {
         private final String host;
         private final int port;
         private final String devApiKey;
+        private final String adminApiKey;
 
-        private Running(Server server, String host, int port, String devApiKey) {
+        private Running(Server server, String host, int port, String devApiKey,
+                String adminApiKey) {
             this.server = server;
             this.host = host;
             this.port = port;
             this.devApiKey = devApiKey;
+            this.adminApiKey = adminApiKey;
         }
 
         /** The address the server is bound to, as given to {@link #start(String, int)}. */
@@ -191,6 +244,14 @@ public final class ExampleGateway {
         /** The development API key (premium tier) generated for this run. Shown, never logged. */
         public String devApiKey() {
             return devApiKey;
+        }
+
+        /**
+         * The admin API key (role admin) generated for this run, for {@code /admin/keys}.
+         * Shown, never logged.
+         */
+        public String adminApiKey() {
+            return adminApiKey;
         }
 
         /** Waits until the server stops. */

@@ -3,6 +3,7 @@ package io.gatehouse.examples;
 import io.gatehouse.Gateway;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeySpec;
+import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.AuthFailureGuard;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.InMemoryApiKeyStore;
@@ -60,10 +61,12 @@ final class ExampleSetup {
 
     private final Gateway gateway;
     private final String devApiKey;
+    private final ExampleAdmin admin;
 
-    private ExampleSetup(Gateway gateway, String devApiKey) {
+    private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin) {
         this.gateway = gateway;
         this.devApiKey = devApiKey;
+        this.admin = admin;
     }
 
     /** The clocks the example runs on: wall-clock time for responses, microseconds for limits. */
@@ -84,13 +87,25 @@ final class ExampleSetup {
      * address, the three tiers in memory.
      */
     static ExampleSetup create(Clocks clocks) {
-        ApiKeyManager keys = ApiKeyManager.builder(new InMemoryApiKeyStore())
+        return create(clocks, new InMemoryApiKeyStore(), false);
+    }
+
+    /**
+     * As {@link #create(Clocks)}, with the API keys in {@code store}; when it is
+     * {@code persistent} (a key file, Redis) the keys generated for this run expire after
+     * {@link ExampleAdmin#PERSISTENT_RUN_KEY_LIFETIME} instead of piling up as working keys.
+     */
+    static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent) {
+        ApiKeyManager keys = ApiKeyManager.builder(store)
                 .clock(clocks.wallClock())
                 .build();
         for (DemoTenant tenant : DEMO_TENANTS) {
             keys.importKey(tenant.apiKey(), ApiKeySpec.of(tenant.principal(), tenant.tier()));
         }
-        NewApiKey devKey = keys.create(DEV_KEY_PREFIX, ApiKeySpec.of(DEV_PRINCIPAL, PREMIUM));
+        Duration runKeyLifetime = persistent ? ExampleAdmin.PERSISTENT_RUN_KEY_LIFETIME : null;
+        NewApiKey devKey = keys.create(DEV_KEY_PREFIX, ApiKeySpec.of(DEV_PRINCIPAL, PREMIUM)
+                .withLifetime(runKeyLifetime));
+        ExampleAdmin admin = ExampleAdmin.create(keys, clocks.wallClock(), runKeyLifetime);
 
         RateLimiter limiter = TieredRateLimiter.builder(LimitStores.inMemory(clocks.micros()))
                 .clock(clocks.micros())
@@ -102,11 +117,11 @@ final class ExampleSetup {
                 .maxFailures(MAX_AUTH_FAILURES, Duration.ofMinutes(1))
                 .clock(clocks.wallClock())
                 .build();
-        Gateway gateway = Gateway.builder(routes())
+        Gateway gateway = Gateway.builder(admin.router(routes()))
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .build();
-        return new ExampleSetup(gateway, devKey.plaintext());
+        return new ExampleSetup(gateway, devKey.plaintext(), admin);
     }
 
     /**
@@ -149,5 +164,9 @@ final class ExampleSetup {
 
     String devApiKey() {
         return devApiKey;
+    }
+
+    ExampleAdmin admin() {
+        return admin;
     }
 }

@@ -18,18 +18,32 @@ sealed interface Options {
     /** The usage text printed by {@code --help} and after a bad option. */
     String USAGE = """
             Usage: java -jar gateway-examples.jar [--host HOST] [--port PORT]
+                              [--keys-file FILE | --redis-url URL]
+                   java -jar gateway-examples.jar keys COMMAND ...   (keys --help for more)
 
             Runs the Gatehouse gateway (embedded Jetty) in front of a demo agent.
 
-              --host HOST   address to listen on (default 0.0.0.0)
-              --port PORT   port to listen on, 0 for any free port (default 8080)
-              --help        print this help and exit
+              --host HOST        address to listen on (default 0.0.0.0)
+              --port PORT        port to listen on, 0 for any free port (default 8080)
+              --keys-file FILE   keep API keys (hashes only) in FILE, e.g. one written by
+                                 'keys generate'; default: in memory, for this run only
+              --redis-url URL    keep API keys in Redis (redis://host:port), shared with
+                                 'keys --redis-url URL' and other gateways
+              --help             print this help and exit
             """;
 
-    /** Start the gateway on {@code host}:{@code port}. */
-    record Run(String host, int port) implements Options {
+    /**
+     * Start the gateway on {@code host}:{@code port}, with its API keys in {@code keysFile} or
+     * in Redis at {@code redisUrl} (both nullable; neither: in memory).
+     */
+    record Run(String host, int port, String keysFile, String redisUrl) implements Options {
         public Run {
             Objects.requireNonNull(host, "host");
+        }
+
+        /** Keys in memory. */
+        public Run(String host, int port) {
+            this(host, port, null, null);
         }
     }
 
@@ -48,6 +62,8 @@ sealed interface Options {
     static Options parse(String... args) {
         String host = DEFAULT_HOST;
         int port = DEFAULT_PORT;
+        String keysFile = null;
+        String redisUrl = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -60,6 +76,22 @@ sealed interface Options {
             switch (name) {
                 case "--help", "-h" -> {
                     return new Help();
+                }
+                case "--keys-file", "--redis-url" -> {
+                    if (value == null) {
+                        if (i + 1 == args.length) {
+                            return new Bad("option " + name + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    if (value.isBlank()) {
+                        return new Bad("option " + name + " needs a non-empty value");
+                    }
+                    if (name.equals("--keys-file")) {
+                        keysFile = value;
+                    } else {
+                        redisUrl = value;
+                    }
                 }
                 case "--host", "--port" -> {
                     if (value == null) {
@@ -88,7 +120,10 @@ sealed interface Options {
                 }
             }
         }
-        return new Run(host, port);
+        if (keysFile != null && redisUrl != null) {
+            return new Bad("give --keys-file or --redis-url, not both");
+        }
+        return new Run(host, port, keysFile, redisUrl);
     }
 
     /** The port in {@code text}, or -1 if it is not one. */

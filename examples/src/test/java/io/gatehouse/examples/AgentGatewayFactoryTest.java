@@ -75,7 +75,7 @@ class AgentGatewayFactoryTest {
             // The preset basic tier: every policy is announced.
             assertThat(withKey.headers().firstValue("RateLimit-Policy")).hasValue(
                     "\"per-minute\";q=60;w=60, \"per-hour\";q=1000;w=3600, "
-                            + "\"per-day\";q=10000;w=86400, \"burst\";q=60;w=60, "
+                            + "\"per-day\";q=10000;w=86400, \"burst\";q=20;w=20, "
                             + "\"cost-per-hour\";q=100000;w=3600, \"concurrency\";q=5");
             assertThat(withoutKey.statusCode()).isEqualTo(401);
         } finally {

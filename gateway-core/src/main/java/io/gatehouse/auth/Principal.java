@@ -9,7 +9,7 @@ import java.util.Set;
  *
  * <p>Immutable.
  *
- * @param id           stable identifier of the caller (user, tenant or service), used as a limit key
+ * @param id           stable identifier of the caller (user, tenant or service); a limit key
  * @param tier         the plan name whose limits apply, e.g. {@code premium}
  * @param roles        coarse roles, e.g. {@code admin}
  * @param permissions  fine-grained permissions or OAuth scopes, e.g. {@code invocations:write}

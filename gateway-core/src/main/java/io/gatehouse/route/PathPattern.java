@@ -33,9 +33,11 @@ public final class PathPattern {
     public static PathPattern parse(String template) {
         Objects.requireNonNull(template, "template");
         if (!template.startsWith("/")) {
-            throw new IllegalArgumentException("path pattern must start with '/': '" + template + "'");
+            throw new IllegalArgumentException(
+                    "path pattern must start with '/': '" + template + "'");
         }
-        String[] parts = template.equals("/") ? new String[0] : template.substring(1).split("/", -1);
+        String[] parts = template.equals("/")
+                ? new String[0] : template.substring(1).split("/", -1);
         boolean tail = parts.length > 0 && parts[parts.length - 1].equals("**");
         String[] fixed = tail ? Arrays.copyOf(parts, parts.length - 1) : parts;
         for (String part : fixed) {

@@ -198,7 +198,8 @@ public final class Route {
         public Builder maxBodyBytes(int maxBodyBytes) {
             if (maxBodyBytes < 0) {
                 throw new IllegalArgumentException(
-                        "route '" + id + "' maxBodyBytes must not be negative, was " + maxBodyBytes);
+                        "route '" + id + "' maxBodyBytes must not be negative, was "
+                                + maxBodyBytes);
             }
             this.maxBodyBytes = maxBodyBytes;
             return this;
@@ -206,7 +207,8 @@ public final class Route {
 
         public Builder cost(long cost) {
             if (cost < 1) {
-                throw new IllegalArgumentException("route '" + id + "' cost must be at least 1, was " + cost);
+                throw new IllegalArgumentException("route '" + id
+                        + "' cost must be at least 1, was " + cost);
             }
             this.cost = cost;
             return this;

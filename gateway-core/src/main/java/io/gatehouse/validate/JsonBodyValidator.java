@@ -52,7 +52,8 @@ public final class JsonBodyValidator implements Validator {
     public ValidationResult validate(GatewayRequest request) throws IOException {
         byte[] body = request.body(maxBodyBytes);
         if (body.length == 0) {
-            return invalid("the request body is empty; a JSON object is required", "", "is required");
+            return invalid("the request body is empty; a JSON object is required", "",
+                    "is required");
         }
         JsonNode root;
         try (JsonParser parser = mapper.createParser(body)) {
@@ -67,7 +68,8 @@ public final class JsonBodyValidator implements Validator {
                 return invalid("the JSON body is nested too deeply", "", "is nested too deeply");
             }
             return invalid("the request body is not well-formed JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")",
+                    + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")",
                     "", "is not well-formed JSON");
         }
         if (root == null || !root.isObject()) {
@@ -81,7 +83,8 @@ public final class JsonBodyValidator implements Validator {
                 errors.add(new ValidationResult.FieldError(pointer, "is required"));
             } else if (!hasType(value, field.getValue())) {
                 errors.add(new ValidationResult.FieldError(pointer,
-                        "must be of type " + field.getValue().name().toLowerCase(java.util.Locale.ROOT)));
+                        "must be of type " + field.getValue().name()
+                                .toLowerCase(java.util.Locale.ROOT)));
             }
         });
         if (errors.isEmpty()) {
@@ -89,7 +92,8 @@ public final class JsonBodyValidator implements Validator {
         }
         StringBuilder detail = new StringBuilder("invalid fields:");
         for (ValidationResult.FieldError error : errors) {
-            detail.append(' ').append(error.field().substring(1)).append(' ').append(error.message())
+            detail.append(' ').append(error.field().substring(1)).append(' ')
+                    .append(error.message())
                     .append(';');
         }
         detail.setLength(detail.length() - 1);
@@ -123,7 +127,8 @@ public final class JsonBodyValidator implements Validator {
 
         /** Requires top-level field {@code name} to be present, non-null and of {@code type}. */
         public Builder require(String name, JsonType type) {
-            requiredFields.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(type, "type"));
+            requiredFields.put(Objects.requireNonNull(name, "name"),
+                    Objects.requireNonNull(type, "type"));
             return this;
         }
 

@@ -29,11 +29,13 @@ public sealed interface ValidationResult {
     /**
      * The request failed.
      *
-     * @param code   {@code VALIDATION_ERROR}, {@code UNSUPPORTED_MEDIA_TYPE} or {@code PAYLOAD_TOO_LARGE}
+     * @param code   {@code VALIDATION_ERROR}, {@code UNSUPPORTED_MEDIA_TYPE} or
+     *               {@code PAYLOAD_TOO_LARGE}
      * @param detail one sentence for people
      * @param errors field-level errors for programs; may be empty
      */
-    record Invalid(ErrorCode code, String detail, List<FieldError> errors) implements ValidationResult {
+    record Invalid(ErrorCode code, String detail, List<FieldError> errors)
+            implements ValidationResult {
         public Invalid {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(detail, "detail");
@@ -44,8 +46,8 @@ public sealed interface ValidationResult {
     /**
      * One thing wrong with one field.
      *
-     * @param field   a JSON Pointer (RFC 6901) to the field, e.g. {@code /prompt}; {@code ""} for the
-     *                whole body
+     * @param field   a JSON Pointer (RFC 6901) to the field, e.g. {@code /prompt}; {@code ""} for
+     *                the whole body
      * @param message what is wrong, e.g. {@code is required}
      */
     record FieldError(String field, String message) {

@@ -61,7 +61,8 @@ class TieredRateLimiterGatewayTest {
     }
 
     private static Admission call(Gateway gateway, String apiKey) {
-        return gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", apiKey));
+        return gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                apiKey));
     }
 
     @Test
@@ -275,11 +276,14 @@ class TieredRateLimiterGatewayTest {
         Route a = Route.builder("a", "/a").limit(perRoute).build();
         Route b = Route.builder("b", "/b").limit(perRoute).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), a, b);
-        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/b").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/b").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key", "alice-key")))
+        assertThat(gateway.admit(TestExchange.request("GET", "/a").header("X-API-Key",
+                "alice-key")))
                 .isInstanceOf(Admission.Rejected.class);
     }
 
@@ -318,11 +322,14 @@ class TieredRateLimiterGatewayTest {
     void clientAddressScopeCountsEachAddressWhoeverCalls() {
         Gateway gateway = gatewayWithTier(
                 Tier.of("free", onePerMinute(KeyScope.CLIENT_ADDRESS)), null);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "carol-key")
                 .from("198.51.100.1"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .from("198.51.100.2"))).isInstanceOf(Admission.Admitted.class);
     }
 
@@ -338,11 +345,14 @@ class TieredRateLimiterGatewayTest {
     void customScopeTakesItsKeyFromTheResolver() {
         Gateway gateway = gatewayWithTier(Tier.of("free", onePerMinute(KeyScope.CUSTOM)),
                 (rule, request, principal, route) -> String.valueOf(request.header("X-Tenant")));
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Admitted.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "carol-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "carol-key")
                 .header("X-Tenant", "acme"))).isInstanceOf(Admission.Rejected.class);
-        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key", "bob-key")
+        assertThat(gateway.admit(TestExchange.request("GET", "/invocations").header("X-API-Key",
+                "bob-key")
                 .header("X-Tenant", "globex"))).isInstanceOf(Admission.Admitted.class);
     }
 

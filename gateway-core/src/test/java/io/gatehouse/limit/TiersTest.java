@@ -62,7 +62,7 @@ class TiersTest {
                 .containsEntry("limit_type", "burst").containsEntry("retry_after", 6L);
         assertThat(sixth.headers().get("RateLimit-Policy")).isEqualTo(
                 "\"per-minute\";q=10;w=60, \"per-hour\";q=100;w=3600, \"per-day\";q=1000;w=86400, "
-                        + "\"burst\";q=10;w=60, \"cost-per-hour\";q=10000;w=3600, "
+                        + "\"burst\";q=5;w=30, \"cost-per-hour\";q=10000;w=3600, "
                         + "\"concurrency\";q=2");
     }
 

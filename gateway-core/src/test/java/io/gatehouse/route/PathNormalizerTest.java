@@ -82,7 +82,8 @@ class PathNormalizerTest {
         StringBuilder encoded = new StringBuilder();
         for (byte b : path.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0)) {
+            if (c < 0x80 && (Character.isLetterOrDigit(c)
+                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0)) {
                 encoded.append(c);
             } else {
                 encoded.append('%').append(String.format("%02X", b & 0xff));

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 
 class RouterTest {
 
-    private final Route model = Route.builder("model", "/v1/models/{model}/predict").methods("POST").build();
-    private final Route modelsAdmin = Route.builder("models-admin", "/v1/models/**").methods("GET", "DELETE").build();
+    private final Route model = Route.builder("model", "/v1/models/{model}/predict").methods("POST")
+            .build();
+    private final Route modelsAdmin = Route.builder("models-admin", "/v1/models/**").methods("GET",
+            "DELETE").build();
     private final Route root = Route.builder("root", "/").methods("GET").build();
     private final Router router = Router.of(List.of(modelsAdmin, model, root));
 
@@ -33,12 +35,14 @@ class RouterTest {
     void matchingPathWithOtherMethodListsAllowedMethods() {
         RouteMatch match = router.match("PUT", "/v1/models/llama-3/predict");
 
-        assertThat(match).isEqualTo(new RouteMatch.MethodNotAllowed(Set.of("GET", "DELETE", "POST")));
+        assertThat(match).isEqualTo(new RouteMatch.MethodNotAllowed(Set.of("GET", "DELETE",
+                "POST")));
     }
 
     @Test
     void variableNeverMatchesAnEmptyOrMissingSegment() {
-        assertThat(router.match("POST", "/v1/models/predict")).isNotInstanceOf(RouteMatch.Found.class);
+        assertThat(router.match("POST", "/v1/models/predict"))
+                .isNotInstanceOf(RouteMatch.Found.class);
         assertThat(PathPattern.parse("/a/{x}").matches("/a")).isFalse();
         assertThat(PathPattern.parse("/a/{x}").matches("/a/b/c")).isFalse();
     }

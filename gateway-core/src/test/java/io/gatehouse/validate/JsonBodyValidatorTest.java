@@ -61,20 +61,24 @@ class JsonBodyValidatorTest {
     void refusesTrailingValuesDuplicatesNonObjectsAndEmptyBodies() throws IOException {
         assertThat(((Invalid) validate("{\"prompt\":\"a\",\"context\":{}} {}")).detail())
                 .isEqualTo("the request body holds more than one JSON value");
-        assertThat(((Invalid) validate("{\"prompt\":\"a\",\"prompt\":\"b\",\"context\":{}}")).detail())
+        assertThat(((Invalid) validate("{\"prompt\":\"a\",\"prompt\":\"b\",\"context\":{}}"))
+                .detail())
                 .startsWith("the request body is not well-formed JSON");
-        assertThat(((Invalid) validate("[1]")).detail()).isEqualTo("the request body must be a JSON object");
+        assertThat(((Invalid) validate("[1]")).detail())
+                .isEqualTo("the request body must be a JSON object");
         assertThat(((Invalid) validate("")).detail())
                 .isEqualTo("the request body is empty; a JSON object is required");
     }
 
     @Test
     void refusesBodiesNestedDeeperThanTheBoundWithoutBlowingTheStack() throws IOException {
-        String deep = "{\"prompt\":\"a\",\"context\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+        String deep = "{\"prompt\":\"a\",\"context\":" + "[".repeat(100_000) + "]".repeat(100_000)
+                + "}";
 
         Invalid result = (Invalid) validate(deep);
 
         assertThat(result.detail()).isEqualTo("the JSON body is nested too deeply");
-        assertThat(validate("{\"prompt\":\"a\",\"context\":{\"b\":[[1]]}}")).isEqualTo(ValidationResult.valid());
+        assertThat(validate("{\"prompt\":\"a\",\"context\":{\"b\":[[1]]}}"))
+                .isEqualTo(ValidationResult.valid());
     }
 }

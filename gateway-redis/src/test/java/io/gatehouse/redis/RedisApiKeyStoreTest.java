@@ -138,11 +138,12 @@ class RedisApiKeyStoreTest {
             assertThat(store.findByHash(HASH_B)).isEmpty();
         }
 
-        // One GET per hash, one HGETALL for the known one: the rest came from memory.
-        // (No script ran, so every counted GET came from a client.)
-        assertThat(redis.commandCalls())
-                .containsEntry("get", 2L)
-                .containsEntry("hgetall", 1L);
+        // One GET per hash, one HGETALL for the known one: the rest came from memory. The
+        // store's own invalidation of the saved hash arrives asynchronously and may evict the
+        // cached entry once after the first lookup, so one refetch per hash is allowed; without
+        // the cache there would be 100 of each. (No script ran: every counted GET is a client's.)
+        assertThat(redis.commandCalls().get("get")).isBetween(2L, 4L);
+        assertThat(redis.commandCalls().get("hgetall")).isBetween(1L, 2L);
     }
 
     @Test

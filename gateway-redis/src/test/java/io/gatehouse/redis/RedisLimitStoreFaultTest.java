@@ -171,7 +171,7 @@ class RedisLimitStoreFaultTest {
         redis.pauseClients(Duration.ofMillis(1_500));
         for (int i = 0; i < 5; i++) {
             assertThat(GatewayFixture.code(timed(() -> gateway.call(user))))
-                .isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
+                    .isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
         }
 
         // A command that timed out may still run once Redis resumes; a fresh key shows that

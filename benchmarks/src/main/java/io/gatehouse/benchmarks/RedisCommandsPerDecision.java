@@ -1,0 +1,166 @@
+package io.gatehouse.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntPredicate;
+
+/**
+ * Counts the Redis commands each decision costs for every scenario of
+ * {@link RedisLimiterBenchmark}, with 1 and 8 threads: the stats are reset, a fixed number of
+ * decisions is made, and then the same number again under {@code MONITOR}:
+ * <ul>
+ *   <li>{@code all/dec}: every command Redis executed, from {@code INFO commandstats} (except
+ *       the {@code INFO} that reads them). Redis counts the commands a Lua script runs with
+ *       {@code redis.call} here too.</li>
+ *   <li>{@code sent/dec}: the commands the client sent, i.e. round trips: the same run watched
+ *       through {@code MONITOR}, which tags commands run by a script as {@code [0 lua]}; those
+ *       are left out.</li>
+ *   <li>{@code srv us/dec}: microseconds Redis spent in the commands the client sent
+ *       ({@code EVALSHA}, {@code EVAL}, {@code PING}, and Bucket4j's {@code GET}, which it
+ *       also runs inside its script: counted once per call either way), per decision, from the
+ *       {@code usec} of {@code INFO commandstats}. A script's time includes the commands it
+ *       runs. This is the server's share of a decision; the rest of a round trip is network,
+ *       system calls and the client.</li>
+ * </ul>
+ *
+ * <p>Run: {@code java -cp benchmarks/target/gateway-benchmarks.jar
+ * io.gatehouse.benchmarks.RedisCommandsPerDecision [decisions per scenario]}.
+ */
+public final class RedisCommandsPerDecision {
+
+    private RedisCommandsPerDecision() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int decisions = args.length > 0 ? Integer.parseInt(args[0]) : 8_000;
+        try (RedisScenarios redis = new RedisScenarios()) {
+            redis.warmAllKeys();
+            int keys = RedisScenarios.KEYS;
+            String lease = RedisScenarios.LEASE;
+            Map<String, IntPredicate> scenarios = new java.util.LinkedHashMap<>();
+            scenarios.put("ping", i -> "PONG".equals(redis.jedis.ping()));
+            scenarios.put("oneLimitHotKey", i -> redis.store.tryConsume(redis.oneLimitHot, lease));
+            scenarios.put("threeLimitsHotKey",
+                    i -> redis.store.tryConsume(redis.threeLimitsHot, lease));
+            scenarios.put("oneLimitManyKeys",
+                    i -> redis.store.tryConsume(redis.oneLimitMany[i % keys], lease));
+            scenarios.put("threeLimitsManyKeys",
+                    i -> redis.store.tryConsume(redis.threeLimitsMany[i % keys], lease));
+            scenarios.put("bucket4jOneLimitHotKey", i -> redis.bucket4jOneHot.tryConsume(1));
+            scenarios.put("bucket4jThreeLimitsHotKey", i -> redis.bucket4jThreeHot.tryConsume(1));
+            scenarios.put("bucket4jOneLimitManyKeys",
+                    i -> redis.bucket4jOneMany[i % keys].tryConsume(1));
+            scenarios.put("bucket4jThreeLimitsManyKeys",
+                    i -> redis.bucket4jThreeMany[i % keys].tryConsume(1));
+            System.out.printf("%-28s %7s %9s %9s %9s %10s  %s%n", "scenario", "threads",
+                    "decisions", "sent/dec", "all/dec", "srv us/dec", "INFO commandstats calls");
+            for (int threads : new int[] {1, 8}) {
+                for (Map.Entry<String, IntPredicate> scenario : scenarios.entrySet()) {
+                    // Counted without MONITOR, which slows every command it shows.
+                    redis.resetCommandStats();
+                    run(scenario.getValue(), threads, decisions);
+                    Map<String, Long> calls = redis.commandCalls();
+                    Map<String, Long> micros = redis.commandMicros();
+                    long serverMicros = 0;
+                    for (String command : new String[] {"evalsha", "eval", "ping", "get"}) {
+                        serverMicros += micros.getOrDefault(command, 0L);
+                    }
+                    // The same decisions again, watched, to count what the client sent.
+                    long sent;
+                    try (Monitor monitor = Monitor.open(redis.server.port())) {
+                        run(scenario.getValue(), threads, decisions);
+                        sent = monitor.clientCommandsUntilMarker(redis);
+                    }
+                    calls.remove("info");
+                    calls.remove("config|resetstat");
+                    calls.remove("echo");
+                    calls.remove("monitor");
+                    long total = calls.values().stream().mapToLong(Long::longValue).sum();
+                    System.out.printf("%-28s %7d %9d %9.3f %9.3f %10.2f  %s%n",
+                            scenario.getKey(), threads, decisions, (double) sent / decisions,
+                            (double) total / decisions, (double) serverMicros / decisions, calls);
+                }
+            }
+        }
+    }
+
+    /**
+     * A {@code MONITOR} connection counting the commands clients send (lines not tagged
+     * {@code [0 lua]}). Not thread-safe beyond its own reader thread.
+     */
+    private static final class Monitor implements AutoCloseable {
+        private static final String MARKER = "gatehouse-commands-marker";
+        private final Socket socket;
+        private final BufferedReader reader;
+
+        private Monitor(Socket socket) throws IOException {
+            this.socket = socket;
+            this.reader = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+        }
+
+        static Monitor open(int port) throws IOException {
+            Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
+            Monitor monitor = new Monitor(socket);
+            String ok = monitor.reader.readLine();
+            if (!"+OK".equals(ok)) {
+                throw new IOException("MONITOR answered " + ok);
+            }
+            return monitor;
+        }
+
+        /** Sends a marker and counts client commands seen before it. */
+        long clientCommandsUntilMarker(RedisScenarios redis) throws IOException {
+            redis.jedis.echo(MARKER);
+            long clientCommands = 0;
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.contains(MARKER)) {
+                    return clientCommands;
+                }
+                if (!line.contains(" lua] ")) {
+                    clientCommands++;
+                }
+            }
+            throw new IOException("MONITOR closed before the marker");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /** Makes {@code decisions} decisions on {@code threads} threads; each must admit. */
+    private static void run(IntPredicate decision, int threads, int decisions) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                done.add(pool.submit(() -> {
+                    for (int i = first; i < decisions; i += threads) {
+                        RedisScenarios.require(decision.test(i), "every decision admits");
+                    }
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+}
