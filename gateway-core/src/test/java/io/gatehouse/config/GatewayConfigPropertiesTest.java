@@ -13,7 +13,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** Whatever a field holds, loading either succeeds or names the problem; nothing else escapes. */
-class GatewayConfigProperties {
+class GatewayConfigPropertiesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Function<String, String> ENV = Map.of("SET", "1h")::get;
