@@ -5,6 +5,7 @@ import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
@@ -29,7 +30,8 @@ import org.slf4j.MDC;
  * <p>The steps, in order: request id; path normalization and routing (404/405); authentication
  * (401); authorization (403); every limit at once (429/503); body size (413) and validation
  * (400/415). The first step that refuses decides, and nothing consumed by an earlier step stays
- * held.
+ * held. Completing an admitted request's grant settles its limits, counts its usage
+ * ({@link Builder#usage}) and writes the access log.
  *
  * <p>Thread-safe; build one and share it.
  */
@@ -50,6 +52,7 @@ public final class Gateway {
     private final RateLimiter rateLimiter;
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
+    private final UsageRecorder usage;
 
     private Gateway(Builder builder) {
         this.router = builder.router;
@@ -57,6 +60,7 @@ public final class Gateway {
         this.rateLimiter = builder.rateLimiter;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies);
         this.nanoTime = builder.nanoTime;
+        this.usage = builder.usage;
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -267,6 +271,12 @@ public final class Gateway {
             } catch (RuntimeException e) {
                 LOG.warn("request {}: releasing its limits failed", request.requestId(), e);
             }
+            long cost = outcome.actualCost() >= 0 ? outcome.actualCost() : route.cost();
+            try {
+                usage.record(principal, route, outcome, cost);
+            } catch (RuntimeException e) {
+                LOG.warn("request {}: recording its usage failed", request.requestId(), e);
+            }
             if (ACCESS.isInfoEnabled()) {
                 long micros = (nanoTime.getAsLong() - started) / 1_000;
                 MDC.put("request_id", request.requestId());
@@ -292,6 +302,7 @@ public final class Gateway {
         private RateLimiter rateLimiter = RateLimiter.unlimited();
         private List<String> trustedProxies = List.of();
         private LongSupplier nanoTime = System::nanoTime;
+        private UsageRecorder usage = UsageRecorder.none();
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -322,6 +333,15 @@ public final class Gateway {
          */
         public Builder nanoTime(LongSupplier nanoTime) {
             this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /**
+         * Where each admitted request is counted when its grant completes (requests and cost per
+         * principal); nothing is counted by default. A failing recorder never fails a request.
+         */
+        public Builder usage(UsageRecorder usage) {
+            this.usage = Objects.requireNonNull(usage, "usage");
             return this;
         }
 

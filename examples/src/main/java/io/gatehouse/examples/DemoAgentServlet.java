@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.StringJoiner;
 
 /**
@@ -24,7 +25,9 @@ import java.util.StringJoiner;
  *   <li>{@code POST /invocations} with {@code {"prompt": "...", "context": {...}}} answers
  *       {@code {"response", "request_id", "timestamp", "rate_limit", "metadata"}}. The answer
  *       is derived from the prompt alone, so equal prompts get equal answers.</li>
- *   <li>{@code GET /health} answers {@code {"status": "healthy", "uptime", "version"}}.</li>
+ *   <li>{@code GET /health} answers {@code {"status": "healthy", "uptime", "version"}}; with
+ *       Redis configured also {@code "redis": "up"} or {@code "degraded"} (from the Redis
+ *       circuit breaker), and {@code status} is then {@code degraded} while Redis is.</li>
  * </ul>
  *
  * <p>The agent knows nothing of keys or limits: it reports the request id and the rate-limit
@@ -47,6 +50,7 @@ final class DemoAgentServlet extends HttpServlet {
     private final transient Clock clock;
     private final transient Instant started;
     private final String version;
+    private final transient Supplier<String> redisStatus;
 
     /**
      * Creates the agent.
@@ -55,8 +59,19 @@ final class DemoAgentServlet extends HttpServlet {
      * @param version the version reported by {@code /health}
      */
     DemoAgentServlet(Clock clock, String version) {
+        this(clock, version, null);
+    }
+
+    /**
+     * Creates the agent reporting a Redis component in {@code /health}.
+     *
+     * @param redisStatus {@code up} or {@code degraded} on each call; {@code null} when the
+     *                    gateway runs without Redis
+     */
+    DemoAgentServlet(Clock clock, String version, Supplier<String> redisStatus) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.version = Objects.requireNonNull(version, "version");
+        this.redisStatus = redisStatus;
         this.started = clock.instant();
     }
 
@@ -68,9 +83,13 @@ final class DemoAgentServlet extends HttpServlet {
             return;
         }
         ObjectNode body = json.createObjectNode();
-        body.put("status", "healthy");
+        String redis = redisStatus == null ? null : redisStatus.get();
+        body.put("status", "degraded".equals(redis) ? "degraded" : "healthy");
         body.put("uptime", Duration.between(started, clock.instant()).toSeconds());
         body.put("version", version);
+        if (redis != null) {
+            body.put("redis", redis);
+        }
         send(response, HttpServletResponse.SC_OK, body);
     }
 

@@ -106,7 +106,7 @@ public final class ExampleGateway {
         ExampleSetup setup;
         try {
             setup = keys == null ? ExampleSetup.create(clocks)
-                    : ExampleSetup.create(clocks, keys.store(), true);
+                    : ExampleSetup.create(clocks, keys.store(), true, keys.redis());
         } catch (RuntimeException e) {
             // E.g. Redis unreachable while the demo tenants' keys are stored.
             closeQuietly(keys);
@@ -131,7 +131,8 @@ public final class ExampleGateway {
         gateway.setAsyncSupported(true);
         context.addFilter(gateway, "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder agent = new ServletHolder("demo-agent",
-                new DemoAgentServlet(clocks.wallClock(), version()));
+                new DemoAgentServlet(clocks.wallClock(), version(),
+                        setup.usesRedis() ? setup::redisStatus : null));
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
         setup.admin().mount(context);

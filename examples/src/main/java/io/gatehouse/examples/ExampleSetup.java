@@ -8,12 +8,17 @@ import io.gatehouse.auth.AuthFailureGuard;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.NewApiKey;
+import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStores;
 import io.gatehouse.limit.MicroClock;
 import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.limit.Tier;
 import io.gatehouse.limit.TieredRateLimiter;
+import io.gatehouse.observe.InMemoryUsageRecorder;
+import io.gatehouse.observe.UsageRecorder;
+import io.gatehouse.redis.RedisBackend;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import io.gatehouse.validate.ContentTypeValidator;
@@ -62,11 +67,18 @@ final class ExampleSetup {
     private final Gateway gateway;
     private final String devApiKey;
     private final ExampleAdmin admin;
+    private final RedisBackend redis;
 
     private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin) {
+        this(gateway, devApiKey, admin, null);
+    }
+
+    private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin,
+            RedisBackend redis) {
         this.gateway = gateway;
         this.devApiKey = devApiKey;
         this.admin = admin;
+        this.redis = redis;
     }
 
     /** The clocks the example runs on: wall-clock time for responses, microseconds for limits. */
@@ -96,21 +108,40 @@ final class ExampleSetup {
      * {@link ExampleAdmin#PERSISTENT_RUN_KEY_LIFETIME} instead of piling up as working keys.
      */
     static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent) {
+        return create(clocks, store, persistent, null);
+    }
+
+    /**
+     * As {@link #create(Clocks, ApiKeyStore, boolean)}; with {@code redis} (nullable) the limits
+     * and the usage counts live in Redis as well, so every gateway on that Redis enforces one
+     * limit per principal and adds to one usage count. While Redis is unreachable the limits
+     * are enforced by each gateway in its own memory ({@link FailurePolicy#LOCAL_FALLBACK}: a
+     * caller may then get up to the limit from each gateway), keys already looked up keep
+     * working and other keys get 503 with {@code Retry-After}.
+     */
+    static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent,
+            RedisBackend redis) {
         ApiKeyManager keys = ApiKeyManager.builder(store)
                 .clock(clocks.wallClock())
                 .build();
         for (DemoTenant tenant : DEMO_TENANTS) {
-            keys.importKey(tenant.apiKey(), ApiKeySpec.of(tenant.principal(), tenant.tier()));
+            try {
+                keys.importKey(tenant.apiKey(), ApiKeySpec.of(tenant.principal(), tenant.tier()));
+            } catch (IllegalStateException alreadyImported) {
+                // Another gateway on the same Redis imported it at the same moment.
+            }
         }
         Duration runKeyLifetime = persistent ? ExampleAdmin.PERSISTENT_RUN_KEY_LIFETIME : null;
         NewApiKey devKey = keys.create(DEV_KEY_PREFIX, ApiKeySpec.of(DEV_PRINCIPAL, PREMIUM)
                 .withLifetime(runKeyLifetime));
         ExampleAdmin admin = ExampleAdmin.create(keys, clocks.wallClock(), runKeyLifetime);
 
-        RateLimiter limiter = TieredRateLimiter.builder(LimitStores.inMemory(clocks.micros()))
+        RateLimiter limiter = TieredRateLimiter.builder(redis != null ? redis.limitStore()
+                        : LimitStores.inMemory(clocks.micros()))
                 .clock(clocks.micros())
-                .tiers(tiers())
+                .tiers(redis != null ? tiers(FailurePolicy.LOCAL_FALLBACK) : tiers())
                 .build();
+        UsageRecorder usage = redis != null ? redis.usageRecorder() : new InMemoryUsageRecorder();
         // Guessing keys is throttled per client address: after 10 refused keys within a minute
         // the address gets 429 without its keys even being looked up.
         Authenticator authenticator = AuthFailureGuard.builder(keys.authenticator())
@@ -120,8 +151,9 @@ final class ExampleSetup {
         Gateway gateway = Gateway.builder(admin.router(routes()))
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
+                .usage(usage)
                 .build();
-        return new ExampleSetup(gateway, devKey.plaintext(), admin);
+        return new ExampleSetup(gateway, devKey.plaintext(), admin, redis);
     }
 
     /**
@@ -130,14 +162,36 @@ final class ExampleSetup {
      * to the second when the oldest request leaves the window.
      */
     static List<Tier> tiers() {
-        return List.of(
-                perHour(FREE, 10),
-                perHour(PREMIUM, 100),
-                perHour(ENTERPRISE, 1_000));
+        return tiers(FailurePolicy.FAIL_OPEN);
     }
 
-    private static Tier perHour(String name, long requests) {
-        return Tier.of(name, LimitRule.slidingLog("per-hour", requests, Duration.ofHours(1)));
+    /** The plans, each limit with {@code policy} for when its store fails. */
+    static List<Tier> tiers(FailurePolicy policy) {
+        return List.of(
+                perHour(FREE, 10, policy),
+                perHour(PREMIUM, 100, policy),
+                perHour(ENTERPRISE, 1_000, policy));
+    }
+
+    private static Tier perHour(String name, long requests, FailurePolicy policy) {
+        return Tier.of(name, LimitRule.builder("per-hour", Algorithm.SLIDING_LOG)
+                .limit(requests, Duration.ofHours(1))
+                .failurePolicy(policy)
+                .build());
+    }
+
+    /**
+     * {@code up} or {@code degraded} (the Redis circuit breaker's view) when the limits are in
+     * Redis, else {@code null}.
+     */
+    String redisStatus() {
+        RedisBackend backend = redis;
+        return backend == null ? null : backend.health().healthy() ? "up" : "degraded";
+    }
+
+    /** Whether limits, keys and usage are in Redis. */
+    boolean usesRedis() {
+        return redis != null;
     }
 
     /**

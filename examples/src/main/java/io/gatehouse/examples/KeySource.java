@@ -4,6 +4,7 @@ import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.ApiKeyStoreException;
 import io.gatehouse.auth.FileApiKeyStore;
 import io.gatehouse.redis.RedisBackend;
+import io.gatehouse.redis.RedisConnections;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -47,11 +48,17 @@ final class KeySource extends AbstractLifeCycle implements AutoCloseable {
 
     private final ApiKeyStore store;
     private final Release release;
+    private final RedisBackend redis;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private KeySource(ApiKeyStore store, Release release) {
+        this(store, release, null);
+    }
+
+    private KeySource(ApiKeyStore store, Release release, RedisBackend redis) {
         this.store = store;
         this.release = release;
+        this.redis = redis;
     }
 
     /**
@@ -124,19 +131,36 @@ final class KeySource extends AbstractLifeCycle implements AutoCloseable {
      * @throws Unavailable when the URL is malformed
      */
     static KeySource redis(String url) throws Unavailable {
+        RedisConnections.Builder connection;
+        try {
+            connection = RedisConnections.parse(url);
+        } catch (RuntimeException e) {
+            throw new Unavailable("cannot use Redis URL: " + e.getMessage(), e);
+        }
+        return redis(connection);
+    }
+
+    /** The API keys in the Redis {@code connection} reaches (tests set its timeouts). */
+    static KeySource redis(RedisConnections.Builder connection) throws Unavailable {
         RedisBackend backend;
         try {
-            backend = RedisBackend.connect(url);
+            backend = RedisBackend.builder(connection).build();
         } catch (RuntimeException e) {
             throw new Unavailable("cannot use Redis URL: " + e.getMessage(), e);
         }
         return new KeySource(backend.apiKeyStore(), () -> {
-            try {
-                backend.apiKeyStore().flushUses();
-            } finally {
-                backend.close();
-            }
-        });
+            // Closing writes pending last-use times and usage counts where Redis answers, and
+            // never fails a shutdown when it does not (those are harmless to lose).
+            backend.close();
+        }, backend);
+    }
+
+    /**
+     * The Redis backend when the keys are in Redis, else {@code null}: the gateway then keeps
+     * its limits and usage there too.
+     */
+    RedisBackend redis() {
+        return redis;
     }
 
     ApiKeyStore store() {

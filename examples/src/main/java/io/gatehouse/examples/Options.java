@@ -27,8 +27,8 @@ sealed interface Options {
               --port PORT        port to listen on, 0 for any free port (default 8080)
               --keys-file FILE   keep API keys (hashes only) in FILE, e.g. one written by
                                  'keys generate'; default: in memory, for this run only
-              --redis-url URL    keep API keys in Redis (redis://host:port), shared with
-                                 'keys --redis-url URL' and other gateways
+              --redis-url URL    keep API keys, limits and usage in Redis (redis://host:port),
+                                 shared with 'keys --redis-url URL' and other gateways
               --help             print this help and exit
             """;
 

@@ -20,7 +20,9 @@ import java.util.Optional;
  * answered for the wrong hash cannot let a request in. Revoked and expired keys are refused with
  * {@link ErrorCode#INVALID_API_KEY}; a key used from outside its address lists is refused with
  * {@link ErrorCode#FORBIDDEN}. No detail ever contains more of the key than its prefix and last
- * four characters.
+ * four characters. When the store fails (a backend down), the request is refused with
+ * {@link ErrorCode#SERVICE_UNAVAILABLE} and a {@code Retry-After} hint, never with an error
+ * that leaks the failure or counts as a failed attempt.
  *
  * <p>Thread-safe.
  */
@@ -33,12 +35,14 @@ public final class ApiKeyAuthenticator implements Authenticator {
     private final KeyHasher hasher;
     private final ApiKeyFormat format;
     private final Clock clock;
+    private final long unavailableRetryAfterSeconds;
 
     private ApiKeyAuthenticator(Builder builder) {
         this.store = builder.store;
         this.hasher = builder.hasher;
         this.format = builder.format;
         this.clock = builder.clock;
+        this.unavailableRetryAfterSeconds = builder.unavailableRetryAfterSeconds;
     }
 
     /** Starts an authenticator over {@code store}; hasher, format and clock default sensibly. */
@@ -67,7 +71,16 @@ public final class ApiKeyAuthenticator implements Authenticator {
             return reject("the API key " + format.hint(key) + " is malformed");
         }
         String hash = hasher.hash(key);
-        Optional<ApiKeyRecord> found = store.findByHash(hash);
+        Optional<ApiKeyRecord> found;
+        try {
+            found = store.findByHash(hash);
+        } catch (ApiKeyStoreException e) {
+            // The store's own message names the backend, never the key; the caller learns only
+            // that keys cannot be checked right now.
+            return new AuthResult.Rejected(ErrorCode.SERVICE_UNAVAILABLE,
+                    "API keys cannot be checked right now; retry shortly",
+                    unavailableRetryAfterSeconds);
+        }
         if (found.isEmpty()) {
             return reject("the API key is not valid");
         }
@@ -89,7 +102,11 @@ public final class ApiKeyAuthenticator implements Authenticator {
             return new AuthResult.Rejected(ErrorCode.FORBIDDEN, "the API key " + record.hint()
                     + " (" + record.keyId() + ") may not be used from this address");
         }
-        store.recordUse(record.keyId(), now);
+        try {
+            store.recordUse(record.keyId(), now);
+        } catch (ApiKeyStoreException e) {
+            // Losing a last-use time is harmless (see ApiKeyStore#recordUse).
+        }
         return new AuthResult.Authenticated(record.toPrincipal());
     }
 
@@ -141,6 +158,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
         private KeyHasher hasher = KeyHasher.sha256();
         private ApiKeyFormat format = ApiKeyFormat.defaults();
         private Clock clock = Clock.systemUTC();
+        private long unavailableRetryAfterSeconds = 1;
 
         private Builder(ApiKeyStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -161,6 +179,21 @@ public final class ApiKeyAuthenticator implements Authenticator {
         /** The clock expiry is judged by. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The {@code Retry-After} sent while the store fails; 1 s by default, rounded up to
+         * whole seconds, at least 1 s.
+         */
+        public Builder unavailableRetryAfter(java.time.Duration retryAfter) {
+            Objects.requireNonNull(retryAfter, "retryAfter");
+            if (retryAfter.isNegative() || retryAfter.isZero()) {
+                throw new IllegalArgumentException(
+                        "unavailableRetryAfter must be positive, was " + retryAfter);
+            }
+            long seconds = retryAfter.getSeconds() + (retryAfter.getNano() > 0 ? 1 : 0);
+            this.unavailableRetryAfterSeconds = seconds;
             return this;
         }
 

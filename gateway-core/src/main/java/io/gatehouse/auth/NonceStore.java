@@ -16,6 +16,8 @@ public interface NonceStore {
      * Records {@code nonce} within {@code scope} (the key id) until {@code until}.
      *
      * @return {@code true} if it was not already recorded (first use), {@code false} on replay
+     * @throws RuntimeException when a shared backend cannot record it; the signature
+     *     authenticator then refuses the request with 503, never accepting it unrecorded
      */
     boolean firstUse(String scope, String nonce, Instant until);
 }

@@ -180,7 +180,16 @@ public final class SignatureAuthenticator implements Authenticator {
             long created = params.get("created") instanceof Long value ? value
                     : clock.instant().getEpochSecond();
             Instant until = Instant.ofEpochSecond(created + maxAgeSeconds + skewSeconds + 1);
-            if (!nonces.firstUse(keyId, (String) nonce, until)) {
+            boolean firstUse;
+            try {
+                firstUse = nonces.firstUse(keyId, (String) nonce, until);
+            } catch (RuntimeException e) {
+                // A shared nonce store that is down: refusing is safe, accepting would allow
+                // replays. Not the caller's fault, so 503, not 401.
+                return new AuthResult.Rejected(ErrorCode.SERVICE_UNAVAILABLE,
+                        "replay protection is unavailable; retry shortly", 1);
+            }
+            if (!firstUse) {
                 return reject("the signature's nonce was already used");
             }
         }

@@ -35,8 +35,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The authentication sections of a configuration file, {@code api_keys:}, {@code jwt:} and
- * {@code auth_failures:}, read and checked once, and the authenticator they describe.
+ * The authentication sections of a configuration file, {@code api_keys:}, {@code jwt:},
+ * {@code signatures:} and {@code auth_failures:}, read and checked once, and the authenticator
+ * they describe.
  *
  * <p>Secrets (pepper, plaintext keys, HMAC secrets) must come from environment variables, never
  * from the file itself, and never appear in an error message.
@@ -79,11 +80,12 @@ final class AuthSection {
     private final List<JwtIssuer> issuers;
     private final Duration clockSkew;
     private final Integer maxTokenBytes;
+    private final SignatureSection signatures;
     private final Guard guard;
 
     private AuthSection(boolean apiKeysConfigured, KeyHasher hasher, Path keyFile,
             List<ConfiguredKey> keys, List<JwtIssuer> issuers, Duration clockSkew,
-            Integer maxTokenBytes, Guard guard) {
+            Integer maxTokenBytes, SignatureSection signatures, Guard guard) {
         this.apiKeysConfigured = apiKeysConfigured;
         this.hasher = hasher;
         this.keyFile = keyFile;
@@ -91,12 +93,13 @@ final class AuthSection {
         this.issuers = List.copyOf(issuers);
         this.clockSkew = clockSkew;
         this.maxTokenBytes = maxTokenBytes;
+        this.signatures = signatures;
         this.guard = guard;
     }
 
-    /** Reads the three sections; each node may be {@code null} when the section is absent. */
+    /** Reads the four sections; each node may be {@code null} when the section is absent. */
     static AuthSection read(ConfigReader reader, JsonNode apiKeys, JsonNode jwt,
-            JsonNode authFailures) {
+            JsonNode signatureNode, JsonNode authFailures) {
         KeyHasher hasher = KeyHasher.sha256();
         Path keyFile = null;
         List<ConfiguredKey> keys = List.of();
@@ -150,12 +153,14 @@ final class AuthSection {
                         "jwt.max_token_bytes", 256, 1 << 20);
             }
         }
+        SignatureSection signatures = signatureNode == null
+                ? null : SignatureSection.read(reader, signatureNode);
         Guard guard = Guard.DEFAULT;
         if (authFailures != null) {
             guard = guard(reader, authFailures);
         }
         return new AuthSection(apiKeys != null, hasher, keyFile, keys, issuers, clockSkew,
-                maxTokenBytes, guard);
+                maxTokenBytes, signatures, guard);
     }
 
     private static KeyHasher pepper(ConfigReader reader, JsonNode node, String where) {
@@ -176,8 +181,9 @@ final class AuthSection {
     }
 
     /** Secrets must not sit in the file: their value must come from a variable. */
-    private static void requireVariable(JsonNode node, String where, String example) {
-        if (!node.isTextual() || !node.textValue().contains("${")) {
+    static void requireVariable(JsonNode node, String where, String example) {
+        // "$${" is an escaped, literal "${": it does not make the value come from a variable.
+        if (!node.isTextual() || !node.textValue().replace("$${", "").contains("${")) {
             throw new GatewayConfigException(where + ": a secret must come from an environment "
                     + "variable, e.g. ${" + example + "}, never from the file itself");
         }
@@ -452,6 +458,11 @@ final class AuthSection {
         return guard;
     }
 
+    /** Tier and location of each signature key, for cross-checks; empty without signatures. */
+    List<String[]> signatureTiers() {
+        return signatures == null ? List.of() : signatures.tiers();
+    }
+
     /** The key store the file names: its key file, else a new in-memory store. */
     Optional<ApiKeyStore> openStore() {
         if (!apiKeysConfigured) {
@@ -469,8 +480,8 @@ final class AuthSection {
 
     /**
      * The authenticator: API keys from {@code store} (when not {@code null}), then JWTs of the
-     * configured issuers, behind the brute-force guard. The file's keys are saved to the store
-     * first.
+     * configured issuers, then request signatures, behind the brute-force guard. The file's
+     * keys are saved to the store first.
      */
     Authenticator authenticator(ApiKeyStore store, Clock clock) {
         List<Authenticator> chain = new ArrayList<>(2);
@@ -488,6 +499,9 @@ final class AuthSection {
                 jwt.maxTokenBytes(maxTokenBytes);
             }
             chain.add(jwt.build());
+        }
+        if (signatures != null) {
+            chain.add(signatures.authenticator(clock));
         }
         if (chain.isEmpty()) {
             return Authenticator.none();

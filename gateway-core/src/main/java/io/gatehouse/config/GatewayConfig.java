@@ -42,8 +42,9 @@ import java.util.function.Function;
 /**
  * The YAML front door to the gateway: reads a configuration file into the same core objects the
  * Java builders make ({@link Route}, {@link Tier}, {@link io.gatehouse.limit.LimitRule},
- * {@link JwtIssuer}, {@link Gateway.Builder}). The format, with a complete annotated example,
- * is described in the {@linkplain io.gatehouse.config package documentation}.
+ * {@link JwtIssuer}, {@link io.gatehouse.auth.SignatureKey}, {@link Gateway.Builder}). The
+ * format, with a complete annotated example, is described in the
+ * {@linkplain io.gatehouse.config package documentation}.
  *
  * <p>Loading checks every value: a bad one fails with a {@link GatewayConfigException} naming
  * its location in the file and the value, e.g. {@code tiers.free[0].period: '5x' is not a
@@ -60,7 +61,7 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
-            "presets", "unknown_tier", "api_keys", "jwt", "auth_failures");
+            "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -163,7 +164,7 @@ public final class GatewayConfig {
             }
         }
         AuthSection auth = AuthSection.read(reader, root.get("api_keys"), root.get("jwt"),
-                root.get("auth_failures"));
+                root.get("signatures"), root.get("auth_failures"));
         if (!tierNames.isEmpty() && unknownTier == null) {
             // A key or token of an unconfigured tier would be refused on every request.
             for (AuthSection.ConfiguredKey key : auth.keys()) {
@@ -173,6 +174,9 @@ public final class GatewayConfig {
             for (int i = 0; i < issuers.size(); i++) {
                 requireTier(issuers.get(i).defaultTier(),
                         "jwt.issuers[" + i + "].default_tier", tierNames);
+            }
+            for (String[] tierAndWhere : auth.signatureTiers()) {
+                requireTier(tierAndWhere[0], tierAndWhere[1], tierNames);
             }
         }
         Map<String, Object> sections = new LinkedHashMap<>();
@@ -293,8 +297,9 @@ public final class GatewayConfig {
     /**
      * The authenticator the file describes: API keys looked up in {@code apiKeyStore} (the
      * file's {@code api_keys.keys} are saved to it first), then JWTs of {@link #jwtIssuers()},
-     * all behind the brute-force guard of {@code auth_failures} (on by default: 10 refused
-     * credentials per client address and minute).
+     * then RFC 9421 request signatures of {@code signatures.keys}, all behind the brute-force
+     * guard of {@code auth_failures} (on by default: 10 refused credentials per client address
+     * and minute).
      *
      * @throws GatewayConfigException when a configured key cannot be saved to the store
      */

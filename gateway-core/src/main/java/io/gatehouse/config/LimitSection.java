@@ -48,9 +48,13 @@ final class LimitSection {
                 throw new GatewayConfigException(where + ": a tier name must not be empty");
             }
             JsonNode limits = entry.getValue();
-            List<LimitRule> rules = limits == null || limits.isNull()
-                    ? List.of() : rules(reader, limits, tierWhere, "tier " + name);
-            tiers.add(new Tier(name, rules));
+            if (limits == null || limits.isNull()
+                    || limits.isTextual() && limits.textValue().isEmpty()) {
+                // An empty value is more likely a forgotten list than a wish for no limits.
+                throw new GatewayConfigException(tierWhere + ": a list of limits is required; "
+                        + "write [] for a tier without limits");
+            }
+            tiers.add(new Tier(name, rules(reader, limits, tierWhere, "tier " + name)));
         }
         return tiers;
     }

@@ -145,9 +145,32 @@
  *       connect_timeout: 2s
  *       read_timeout: 3s
  *
+ * # RFC 9421 HTTP Message Signatures (Signature-Input / Signature), tried after API keys and JWTs.
+ * signatures:
+ *   required_components: ["@method", "@authority", "@path"]  # the default
+ *   require_content_digest: true         # requests with a body must cover content-digest
+ *   max_age: 5m                          # oldest created accepted
+ *   clock_skew: 30s                      # at most 5m
+ *   require_nonce: true                  # replay protection (nonces remembered in memory)
+ *   scheme: https                        # the scheme clients used, for @scheme/@target-uri
+ *   keys:
+ *     - key_id: partner-1                # the keyid signers name
+ *       algorithm: hmac-sha256           # hmac-sha256, ed25519, ecdsa-p256-sha256,
+ *                                        # rsa-pss-sha512
+ *       secret: ${PARTNER_1_SECRET}      # hmac-sha256 only: 32 bytes or more, from the
+ *                                        # environment only
+ *       owner: partner-1
+ *       tier: premium
+ *       roles: [agent-user]
+ *     - key_id: partner-2
+ *       algorithm: ed25519
+ *       public_key_file: ${PARTNER_2_KEY:-/etc/gatehouse/partner-2.pem}  # PEM "PUBLIC KEY"
+ *       owner: partner-2
+ *       tier: free
+ *
  * # Brute-force protection: refused credentials per client address; once used up, the address
- * # gets 429 without its credentials being checked. On by default (10 per 1m) whenever API keys
- * # or JWTs are configured.
+ * # gets 429 without its credentials being checked. On by default (10 per 1m) whenever API keys,
+ * # JWTs or signatures are configured.
  * auth_failures:
  *   enabled: true
  *   max_failures: 10

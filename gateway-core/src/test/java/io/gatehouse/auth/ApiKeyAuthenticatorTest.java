@@ -204,6 +204,48 @@ class ApiKeyAuthenticatorTest {
         assertThat(ApiKeyAuthenticator.looksLikeJwt("")).isFalse();
     }
 
+    @Test
+    void aFailingStoreIsAnsweredAsUnavailableWithRetryAfterAndNoSecret() {
+        NewApiKey key = manager.create("sk_live_", ApiKeySpec.of("alice", "premium"));
+        ApiKeyStore broken = new ApiKeyStore() {
+            @Override
+            public java.util.Optional<ApiKeyRecord> findByHash(String hash) {
+                throw new ApiKeyStoreException("backend at 10.0.0.7:6379 unreachable");
+            }
+
+            @Override
+            public java.util.Optional<ApiKeyRecord> findById(String keyId) {
+                return store.findById(keyId);
+            }
+
+            @Override
+            public void save(ApiKeyRecord record) {
+                store.save(record);
+            }
+
+            @Override
+            public java.util.List<ApiKeyRecord> list() {
+                return store.list();
+            }
+
+            @Override
+            public void recordUse(String keyId, java.time.Instant at) {
+                store.recordUse(keyId, at);
+            }
+        };
+        ApiKeyAuthenticator failing = ApiKeyAuthenticator.builder(broken)
+                .hasher(KeyHasher.hmacSha256(PEPPER))
+                .unavailableRetryAfter(java.time.Duration.ofMillis(2_500))
+                .build();
+
+        AuthResult result = failing.authenticate(withHeader("X-API-Key", key.plaintext()));
+
+        assertThat(result).isEqualTo(new AuthResult.Rejected(ErrorCode.SERVICE_UNAVAILABLE,
+                "API keys cannot be checked right now; retry shortly", 3));
+        assertThat(((AuthResult.Rejected) result).detail())
+                .doesNotContain(key.plaintext()).doesNotContain("10.0.0.7");
+    }
+
     private static Principal principalOf(AuthResult result) {
         assertThat(result).isInstanceOf(AuthResult.Authenticated.class);
         return ((AuthResult.Authenticated) result).principal();

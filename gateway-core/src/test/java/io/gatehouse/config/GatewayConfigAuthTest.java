@@ -17,11 +17,17 @@ import io.gatehouse.auth.FileApiKeyStore;
 import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.KeyHasher;
 import io.gatehouse.auth.Principal;
+import io.gatehouse.auth.RequestSigner;
+import io.gatehouse.auth.SignatureAlgorithm;
 import io.gatehouse.limit.LimitStores;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +35,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -213,6 +220,67 @@ class GatewayConfigAuthTest {
     }
 
     @Test
+    void signatureKeyWithSecretFromTheEnvironmentAuthenticatesSignedRequests() {
+        String secret = "a-shared-secret-of-at-least-32-bytes!";
+        GatewayConfig config = GatewayConfig.parse("""
+                routes: [{id: agent, path: /agent}]
+                tiers:
+                  premium: [{name: per-hour, limit: 100, period: 1h}]
+                signatures:
+                  max_age: 1m
+                  keys:
+                    - key_id: partner-1
+                      algorithm: hmac-sha256
+                      secret: ${PARTNER_SECRET}
+                      owner: partner
+                      tier: premium
+                      roles: [agent-user]
+                """, Map.of("PARTNER_SECRET", secret)::get);
+        Gateway gateway = config.gatewayBuilder().build();
+        Map<String, String> headers = new HashMap<>(Map.of("Host", "gateway.example.com"));
+        headers.putAll(RequestSigner.builder("partner-1", SignatureAlgorithm.HMAC_SHA256,
+                        new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"))
+                .build()
+                .sign("GET", URI.create("https://gateway.example.com/agent"),
+                        Map.of("Host", List.of("gateway.example.com")), new byte[0]));
+
+        Principal partner = principalOf(call(gateway, headers));
+        headers.put("Host", "elsewhere.example.com");
+        Admission altered = call(gateway, headers);
+
+        assertThat(partner).isEqualTo(new Principal("partner", "premium", Set.of("agent-user"),
+                Set.of(), "partner-1"));
+        assertThat(codeOf(altered)).isNotEqualTo("MISSING_CREDENTIALS");
+        assertThat(((Admission.Rejected) altered).problem().status()).isEqualTo(401);
+    }
+
+    @Test
+    void signatureKeyFromAPemPublicKeyFileAuthenticatesRequestsSignedWithItsPrivateKey(
+            @TempDir Path directory) throws Exception {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path pem = Files.writeString(directory.resolve("partner.pem"),
+                "-----BEGIN PUBLIC KEY-----\n"
+                        + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded())
+                        + "\n-----END PUBLIC KEY-----\n");
+        Gateway gateway = GatewayConfig.parse("""
+                routes: [{id: agent, path: /agent}]
+                tiers:
+                  free: [{name: per-hour, limit: 100, period: 1h}]
+                signatures:
+                  keys:
+                    - {key_id: partner-ed, algorithm: ed25519, public_key_file: "%s",
+                       owner: partner, tier: free}
+                """.formatted(pem), NO_ENV).gatewayBuilder().build();
+        Map<String, String> headers = new HashMap<>(Map.of("Host", "gateway.example.com"));
+        headers.putAll(RequestSigner.builder("partner-ed", SignatureAlgorithm.ED25519,
+                        pair.getPrivate()).build()
+                .sign("GET", URI.create("https://gateway.example.com/agent"),
+                        Map.of("Host", List.of("gateway.example.com")), new byte[0]));
+
+        assertThat(principalOf(call(gateway, headers)).credentialId()).isEqualTo("partner-ed");
+    }
+
+    @Test
     void guessingKeysIsThrottledPerClientAddressAsConfigured() {
         String yaml = yaml(KeyHasher.sha256().hash(ALICE_KEY))
                 + "auth_failures: {max_failures: 2, period: 1h}\n";
@@ -253,6 +321,11 @@ class GatewayConfigAuthTest {
                 .isInstanceOf(GatewayConfigException.class)
                 .hasMessage("api_keys.pepper: a secret must come from an environment variable, "
                         + "e.g. ${GATEHOUSE_PEPPER}, never from the file itself");
+        assertThatThrownBy(() -> GatewayConfig.parse("""
+                routes: [{id: r, path: /r}]
+                api_keys: {pepper: "$${ESCAPED}-but-still-in-the-file"}
+                """, NO_ENV))
+                .hasMessageStartingWith("api_keys.pepper: a secret must come from");
         assertThatThrownBy(() -> GatewayConfig.parse("""
                 routes: [{id: r, path: /r}]
                 jwt:
@@ -380,6 +453,27 @@ class GatewayConfigAuthTest {
                         "jwt.clock_skew: '10m' is more than the 5m allowed"),
                 Arguments.of("jwt: {}",
                         "jwt.issuers: is required"),
+                Arguments.of("signatures: {keys: [{key_id: k, algorithm: hmac-sha1, owner: o,"
+                        + " tier: free}]}",
+                        "signatures.keys[0].algorithm: 'hmac-sha1' is not one of hmac-sha256, "
+                        + "ed25519, ecdsa-p256-sha256, rsa-pss-sha512"),
+                Arguments.of("signatures: {keys: [{key_id: k, algorithm: hmac-sha256, owner: o,"
+                        + " tier: free, secret: in-the-file-itself-0123456789abcdef}]}",
+                        "signatures.keys[0].secret: a secret must come from an environment "
+                        + "variable, e.g. ${PARTNER_SECRET}, never from the file itself"),
+                Arguments.of("signatures: {keys: [{key_id: k, algorithm: ed25519, owner: o,"
+                        + " tier: free, public_key_file: /no/such/key.pem}]}",
+                        "signatures.keys[0].public_key_file: cannot read '/no/such/key.pem': "
+                        + "/no/such/key.pem"),
+                Arguments.of("signatures: {keys: [{key_id: k, algorithm: ed25519, owner: o,"
+                        + " tier: free}]}",
+                        "signatures.keys[0]: an ed25519 key needs a public_key_file (PEM) and "
+                        + "no secret"),
+                Arguments.of("signatures: {max_age: forever, keys: []}",
+                        "signatures.max_age: 'forever' is not a duration; write a whole number "
+                        + "and a unit: ms, s, m, h or d (e.g. 500ms, 1m, 30d)"),
+                Arguments.of("signatures: {clock_skew: 1h, keys: []}",
+                        "signatures: clock skew must be between 0 and 5 minutes, was PT1H"),
                 Arguments.of("auth_failures: {max_failures: 0}",
                         "auth_failures.max_failures: must be between 1 and 1000000, was 0"),
                 Arguments.of("auth_failures: {period: 0s}",

@@ -315,6 +315,9 @@ class GatewayConfigLimitsTest {
                         "tiers.free[1].name: 'a' is used by an earlier limit of tier free"),
                 Arguments.of("tiers: {free: {name: a}}",
                         "tiers.free: a list is required"),
+                Arguments.of("tiers:\n  free:",
+                        "tiers.free: a list of limits is required; write [] for a tier without "
+                        + "limits"),
                 Arguments.of("tiers: [free]",
                         "tiers: a mapping is required"),
                 Arguments.of("presets: yes please",

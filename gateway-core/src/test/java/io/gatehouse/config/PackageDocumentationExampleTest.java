@@ -11,12 +11,15 @@ import io.gatehouse.limit.Tier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
+import java.util.Base64;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The annotated example of the package documentation is a valid file and means what it says. */
 class PackageDocumentationExampleTest {
@@ -33,10 +36,18 @@ class PackageDocumentationExampleTest {
     }
 
     @Test
-    void documentedExampleLoadsIntoTheObjectsItDescribes() throws Exception {
+    void documentedExampleLoadsIntoTheObjectsItDescribes(@TempDir Path directory)
+            throws Exception {
         String bobKey = "key_bob_from_the_environment";
-        GatewayConfig config = GatewayConfig.parse(documentedExample(),
-                Map.of("BOB_API_KEY", bobKey, "PREMIUM_PER_HOUR", "250")::get);
+        Path partnerKey = Files.writeString(directory.resolve("partner-2.pem"),
+                "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder().encodeToString(
+                        KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic()
+                                .getEncoded())
+                        + "\n-----END PUBLIC KEY-----\n");
+        GatewayConfig config = GatewayConfig.parse(documentedExample(), Map.of(
+                "BOB_API_KEY", bobKey, "PREMIUM_PER_HOUR", "250",
+                "PARTNER_1_SECRET", "a-partner-secret-of-32-bytes-or-more",
+                "PARTNER_2_KEY", partnerKey.toString())::get);
 
         assertThat(config.routes()).hasSize(2);
         assertThat(config.routes().get(0).limits()).containsExactly(

@@ -53,9 +53,17 @@ import redis.clients.jedis.exceptions.JedisException;
  * (including "no such key"); every {@link #save} (create, revoke, expire, rotate) publishes the
  * changed hashes, and every instance's subscriber evicts them, so a revocation reaches every
  * instance within milliseconds. The cache's time to live (default 30 s) bounds staleness should
- * a message be lost, and the whole cache is dropped whenever the subscription is
- * (re-)established. {@link #recordUse} is kept in memory and written every
- * {@code lastUsedFlushInterval}.
+ * a message be lost (also while the subscription is down, when cached keys keep working), and
+ * the whole cache is dropped whenever the subscription is (re-)established.
+ * {@link #recordUse} is kept in memory and written every {@code lastUsedFlushInterval}; until
+ * then {@link #findById} and {@link #list} of this instance show it.
+ *
+ * <p><b>When Redis fails.</b> Cache misses of {@link #findByHash} go through a
+ * {@link RedisCircuitBreaker} (by default its own; {@link RedisBackend} shares the limit
+ * store's): after consecutive failures lookups fail at once with an {@link ApiKeyStoreException}
+ * instead of each waiting for the command timeout, and one lookup per probe interval tests
+ * Redis. Cached keys keep working. The authenticator answers failed lookups with 503 and
+ * {@code Retry-After}.
  *
  * <p>Thread-safe. Close it to stop its subscriber and flush last-use times; it does not close
  * the Jedis client, which the caller owns.
@@ -95,6 +103,8 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
             """;
 
     private final UnifiedJedis jedis;
+    private final RedisCircuitBreaker breaker;
+    private final ApiKeyStoreException circuitOpen;
     private final String idPrefix;
     private final String hashPrefix;
     private final String idsKey;
@@ -109,6 +119,18 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
 
     private RedisApiKeyStore(Builder builder) {
         this.jedis = builder.jedis;
+        this.breaker = builder.breaker != null ? builder.breaker
+                : RedisCircuitBreaker.builder().name("api-keys").build();
+        // Preallocated, without a stack trace: during an outage every cache miss throws it.
+        this.circuitOpen = new ApiKeyStoreException(
+                "Redis circuit open: API key lookups are paused until the next probe") {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Throwable fillInStackTrace() {
+                return this;
+            }
+        };
         String base = builder.keyPrefix + "{apikeys}:";
         this.idPrefix = base + "id:";
         this.hashPrefix = base + "hash:";
@@ -145,12 +167,24 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
     }
 
     private Optional<ApiKeyRecord> loadByHash(String hash) {
+        if (!breaker.tryAcquirePermission()) {
+            throw circuitOpen;
+        }
+        Optional<ApiKeyRecord> found;
         try {
             String keyId = jedis.get(hashPrefix + hash);
-            return keyId == null ? Optional.empty() : load(keyId);
+            found = keyId == null ? Optional.empty() : loadStored(keyId);
         } catch (JedisException e) {
+            breaker.onFailure(e);
             throw new ApiKeyStoreException("Redis unreachable while looking up an API key", e);
         }
+        breaker.onSuccess();
+        return found;
+    }
+
+    /** The breaker guarding lookups. */
+    public RedisCircuitBreaker circuitBreaker() {
+        return breaker;
     }
 
     @Override
@@ -163,9 +197,21 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         }
     }
 
-    private Optional<ApiKeyRecord> load(String keyId) {
+    private Optional<ApiKeyRecord> loadStored(String keyId) {
         Map<String, String> fields = jedis.hgetAll(idPrefix + keyId);
         return fields.isEmpty() ? Optional.empty() : Optional.of(decode(fields));
+    }
+
+    /** The stored record with this instance's unwritten last use, if later, applied. */
+    private Optional<ApiKeyRecord> load(String keyId) {
+        Optional<ApiKeyRecord> stored = loadStored(keyId);
+        Instant pending = pendingUses.get(keyId);
+        if (pending == null || stored.isEmpty()) {
+            return stored;
+        }
+        ApiKeyRecord record = stored.get();
+        return record.lastUsedAt() != null && !pending.isAfter(record.lastUsedAt()) ? stored
+                : Optional.of(record.withLastUsedAt(pending));
     }
 
     @Override
@@ -259,8 +305,9 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
                 }
                 LOG.debug("API key invalidation subscription lost; resubscribing", e);
             }
-            // Messages may have been missed while unsubscribed: forget everything cached.
-            byHash.invalidateAll();
+            // Messages may be missed while unsubscribed. The cache is kept meanwhile, so keys
+            // already seen keep working through an outage (their age is bounded by the cache's
+            // time to live), and is dropped as soon as the subscription is back (onSubscribe).
             try {
                 Thread.sleep(backoffMillis);
             } catch (InterruptedException e) {
@@ -380,6 +427,7 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         private long cacheSize = 100_000;
         private Duration cacheTtl = Duration.ofSeconds(30);
         private Duration lastUsedFlushInterval = Duration.ofSeconds(10);
+        private RedisCircuitBreaker breaker;
 
         private Builder(UnifiedJedis jedis) {
             this.jedis = Objects.requireNonNull(jedis, "jedis");
@@ -424,6 +472,15 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
                         "lastUsedFlushInterval must be at least 1 ms, was " + interval);
             }
             this.lastUsedFlushInterval = interval;
+            return this;
+        }
+
+        /**
+         * The breaker that lookups on a cache miss go through; a store of its own (3 failures,
+         * 1 s probes) when not set. Share one breaker per Redis.
+         */
+        public Builder circuitBreaker(RedisCircuitBreaker breaker) {
+            this.breaker = Objects.requireNonNull(breaker, "breaker");
             return this;
         }
 

@@ -5,7 +5,8 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Everything Gatehouse keeps in Redis, over one client: the {@link RedisLimitStore}, the
- * {@link RedisApiKeyStore} and the {@link RedisUsageCounters}. This is what a gateway started
+ * {@link RedisApiKeyStore}, the {@link RedisNonceStore} and the {@link RedisUsageCounters}, behind
+ * one {@link RedisCircuitBreaker}. This is what a gateway started
  * with a Redis URL uses; several gateway instances pointed at one Redis then enforce limits,
  * accept keys and count usage together.
  *
@@ -28,26 +29,33 @@ public final class RedisBackend implements AutoCloseable {
     public static final String DEFAULT_PREFIX = "gatehouse:";
 
     private final UnifiedJedis client;
+    private final RedisCircuitBreaker breaker;
+    private final RedisNonceStore nonceStore;
     private final RedisLimitStore limitStore;
     private final RedisApiKeyStore apiKeyStore;
     private final RedisUsageCounters usageCounters;
+    private final RedisUsageRecorder usageRecorder;
 
     private RedisBackend(Builder builder) {
         this.client = builder.connection.build();
         try {
+            // One breaker per Redis: limits, key lookups and nonces learn of an outage together.
+            this.breaker = builder.breaker != null ? builder.breaker
+                    : RedisCircuitBreaker.builder().name(builder.connection.toString()).build();
             RedisLimitStore.Builder limits = RedisLimitStore.builder(client)
                     .keyPrefix(builder.prefix + "limit:")
-                    .circuitBreaker(builder.breaker != null ? builder.breaker
-                            : RedisCircuitBreaker.builder().name(builder.connection.toString())
-                                    .build());
+                    .circuitBreaker(breaker);
             if (builder.singleSlotTag != null) {
                 limits.singleSlot(builder.singleSlotTag);
             }
             this.limitStore = limits.build();
             this.apiKeyStore = RedisApiKeyStore.builder(client)
-                    .keyPrefix(builder.prefix + "apikey:").build();
+                    .keyPrefix(builder.prefix + "apikey:").circuitBreaker(breaker).build();
+            this.nonceStore = RedisNonceStore.builder(client)
+                    .keyPrefix(builder.prefix + "nonce:").circuitBreaker(breaker).build();
             this.usageCounters = RedisUsageCounters.builder(client)
                     .keyPrefix(builder.prefix + "usage:").build();
+            this.usageRecorder = new RedisUsageRecorder(usageCounters);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -81,13 +89,26 @@ public final class RedisBackend implements AutoCloseable {
         return apiKeyStore;
     }
 
+    /** Signature nonces for {@code SignatureAuthenticator}, shared by every instance. */
+    public RedisNonceStore nonceStore() {
+        return nonceStore;
+    }
+
     public RedisUsageCounters usageCounters() {
         return usageCounters;
     }
 
-    /** The limit store's circuit breaker: {@code UP}, or {@code DEGRADED} while Redis fails. */
+    /** Usage per principal for {@code Gateway.Builder#usage}, over {@link #usageCounters()}. */
+    public RedisUsageRecorder usageRecorder() {
+        return usageRecorder;
+    }
+
+    /**
+     * The circuit breaker shared by limits, key lookups and nonces: {@code UP}, or
+     * {@code DEGRADED} while Redis fails.
+     */
     public RedisCircuitBreaker.Snapshot health() {
-        return limitStore.health();
+        return breaker.snapshot();
     }
 
     @Override

@@ -4,11 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.gatehouse.Admission;
+import io.gatehouse.ErrorCode;
+import io.gatehouse.Gateway;
+import io.gatehouse.TestExchange;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeyRecord;
+import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.ApiKeyStoreContract;
 import io.gatehouse.auth.ApiKeySpec;
 import io.gatehouse.auth.NewApiKey;
 import io.gatehouse.auth.SecurityEvents;
+import io.gatehouse.route.Route;
+import io.gatehouse.route.Router;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,7 +31,8 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
-class RedisApiKeyStoreTest {
+/** Core's store contract plus what only the Redis store does: sharing, pub/sub, outages. */
+class RedisApiKeyStoreTest extends ApiKeyStoreContract {
 
     private static final String HASH_A = "a".repeat(64);
     private static final String HASH_B = "b".repeat(64);
@@ -56,6 +65,18 @@ class RedisApiKeyStoreTest {
     void closeInstances() throws Exception {
         for (AutoCloseable closeable : closeables) {
             closeable.close();
+        }
+    }
+
+    @Override
+    protected ApiKeyStore newStore() {
+        // Runs before this class's own @BeforeEach: bring Redis to a known, empty state here.
+        emptyRedis();
+        try {
+            return instance();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -129,8 +150,10 @@ class RedisApiKeyStoreTest {
 
     @Test
     void lookupsOnTheRequestPathAreServedFromTheLocalCache() throws Exception {
+        instance().save(record("kid_1", HASH_A));
+        // Subscribed after the save: its invalidation message cannot arrive between the
+        // lookups below and evict what they cached.
         RedisApiKeyStore store = instance();
-        store.save(record("kid_1", HASH_A));
         redis.resetStats();
 
         for (int i = 0; i < 100; i++) {
@@ -208,13 +231,77 @@ class RedisApiKeyStoreTest {
         store.recordUse("kid_1", CREATED.plusSeconds(9));
         store.recordUse("kid_1", CREATED.plusSeconds(7));
         store.recordUse("kid_ghost", CREATED);
-        assertThat(store.findById("kid_1").orElseThrow().lastUsedAt()).isNull();
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.hget("gatehouse:apikey:{apikeys}:id:kid_1", "lastUsed")).isNull();
+        }
+        // This instance already shows its own unwritten use.
+        assertThat(store.findById("kid_1").orElseThrow().lastUsedAt())
+                .isEqualTo(CREATED.plusSeconds(9));
 
         store.flushUses();
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.hget("gatehouse:apikey:{apikeys}:id:kid_1", "lastUsed"))
+                    .isEqualTo(CREATED.plusSeconds(9).toString());
+        }
 
         assertThat(store.findById("kid_1").orElseThrow().lastUsedAt())
                 .isEqualTo(CREATED.plusSeconds(9));
         assertThat(store.findById("kid_ghost")).isEqualTo(Optional.empty());
         assertThat(store.list()).hasSize(1);
+    }
+
+    @Test
+    void lookupsWhileRedisIsDownAreAnswered503WithRetryAfterAndCostOneCallPerProbe()
+            throws Exception {
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        RedisCircuitBreaker breaker = RedisCircuitBreaker.builder().failureThreshold(3)
+                .probeInterval(Duration.ofSeconds(1)).nanoTicker(nanos::get).build();
+        UnifiedJedis jedis = RedisConnections.parse(redis.url())
+                .commandTimeout(Duration.ofSeconds(2)).build();
+        RedisApiKeyStore store = RedisApiKeyStore.builder(jedis).circuitBreaker(breaker).build();
+        closeables.add(jedis);
+        closeables.add(0, store);
+        ApiKeyManager manager = ApiKeyManager.builder(store).events(SecurityEvents.none()).build();
+        String cached = manager.create("sk_test_", ApiKeySpec.of("alice", "free")).plaintext();
+        String uncached = manager.create("sk_test_", ApiKeySpec.of("bob", "free")).plaintext();
+        Gateway gateway = Gateway.builder(Router.of(List.of(Route.builder("api", "/api").build())))
+                .authenticator(manager.authenticator()).build();
+        assertThat(call(gateway, cached)).isInstanceOf(Admission.Admitted.class);
+        List<ApiKeyRecord> saved = store.list();
+
+        redis.stop();
+
+        // A key looked up before the outage keeps working from the local cache.
+        assertThat(call(gateway, cached)).isInstanceOf(Admission.Admitted.class);
+        for (int i = 0; i < 20; i++) {
+            Admission refused = call(gateway, uncached);
+            assertThat(refused).isInstanceOf(Admission.Rejected.class);
+            Admission.Rejected rejected = (Admission.Rejected) refused;
+            assertThat(rejected.problem().code()).isEqualTo(ErrorCode.SERVICE_UNAVAILABLE);
+            assertThat(rejected.problem().status()).isEqualTo(503);
+            assertThat(rejected.headers().get("Retry-After")).isEqualTo("1");
+        }
+        // Three calls reached (the stopped) Redis; the breaker answered the other 17 at once.
+        assertThat(breaker.snapshot().failures()).isEqualTo(3);
+        assertThat(breaker.snapshot().shortCircuited()).isEqualTo(17);
+        assertThat(breaker.snapshot().status()).isEqualTo("DEGRADED");
+
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        for (int i = 0; i < 5; i++) {
+            assertThat(call(gateway, uncached)).isInstanceOf(Admission.Rejected.class);
+        }
+        // One probe per interval.
+        assertThat(breaker.snapshot().failures()).isEqualTo(4);
+
+        redis.restart();
+        // Nothing was persisted: the operator restores the keys.
+        saved.forEach(store::save);
+        nanos.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(call(gateway, uncached)).isInstanceOf(Admission.Admitted.class);
+        assertThat(breaker.snapshot().status()).isEqualTo("UP");
+    }
+
+    private static Admission call(Gateway gateway, String apiKey) {
+        return gateway.admit(TestExchange.request("GET", "/api").header("X-API-Key", apiKey));
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.Admission;
 import io.gatehouse.Gateway;
+import io.gatehouse.Outcome;
 import io.gatehouse.TestExchange;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeySpec;
@@ -12,6 +13,7 @@ import io.gatehouse.auth.SecurityEvents;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.Tier;
 import io.gatehouse.limit.TieredRateLimiter;
+import io.gatehouse.observe.Usage;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import java.time.Duration;
@@ -94,6 +96,49 @@ class RedisBackendTest {
         leaked.removeAll(threadsBefore);
         leaked.removeIf(name -> name.startsWith("commons-pool-evictor"));
         assertThat(leaked).isEmpty();
+    }
+
+    @Test
+    void usageOfCompletedRequestsIsCountedExactlyAcrossTwoGateways() throws Exception {
+        redis.flushAll();
+        try (RedisBackend first = backend();
+                RedisBackend second = backend()) {
+            Route chat = Route.builder("chat", "/chat").cost(3).build();
+            Gateway one = usageGateway(first, chat);
+            Gateway two = usageGateway(second, chat);
+
+            for (int i = 0; i < 25; i++) {
+                complete(one, "alice", Outcome.status(200));
+                complete(two, "alice", Outcome.status(200));
+            }
+            complete(two, "alice", new Outcome(200, 100));
+            complete(one, "bob", Outcome.status(429));
+            Admission refused = one.admit(TestExchange.request("GET", "/chat"));
+            assertThat(refused).isInstanceOf(Admission.Rejected.class);
+
+            // Unwritten counts are this instance's alone; once both flush, both see the sum.
+            assertThat(first.usageRecorder().usage("alice")).isEqualTo(new Usage(25, 75));
+            first.usageCounters().flush();
+            second.usageCounters().flush();
+            assertThat(first.usageRecorder().usage("alice")).isEqualTo(new Usage(51, 250));
+            assertThat(second.usageRecorder().usage("alice")).isEqualTo(new Usage(51, 250));
+            assertThat(second.usageRecorder().usage("bob")).isEqualTo(new Usage(1, 3));
+            assertThat(second.usageRecorder().usage("anonymous")).isEqualTo(Usage.NONE);
+        }
+    }
+
+    private static Gateway usageGateway(RedisBackend backend, Route route) {
+        return Gateway.builder(Router.of(List.of(route)))
+                .authenticator(GatewayFixture.BY_HEADER)
+                .usage(backend.usageRecorder())
+                .build();
+    }
+
+    private static void complete(Gateway gateway, String user, Outcome outcome) {
+        Admission admission = gateway.admit(
+                TestExchange.request("GET", "/chat").header("X-User", user));
+        assertThat(admission).isInstanceOf(Admission.Admitted.class);
+        ((Admission.Admitted) admission).grant().complete(outcome);
     }
 
     @Test

@@ -68,8 +68,9 @@ import org.slf4j.LoggerFactory;
  *       {@link GatewayConfig#gatewayBuilder(io.gatehouse.limit.LimitStore,
  *       io.gatehouse.auth.ApiKeyStore)});
  *   <li>init parameter {@value #CONFIG_PARAMETER}: the path of a YAML file read by
- *       {@link GatewayConfig}: routes, tiers, API keys, JWT issuers and brute-force settings,
- *       with limits decided in memory ({@link GatewayConfig#gatewayBuilder()});
+ *       {@link GatewayConfig}: routes, tiers, API keys, JWT issuers, signature keys and
+ *       brute-force settings, with limits decided in memory
+ *       ({@link GatewayConfig#gatewayBuilder()});
  *   <li>servlet-context attribute {@value #GATEWAY_ATTRIBUTE}: a {@code Gateway} (set it from a
  *       {@code ServletContextListener});
  *   <li>system property {@value #CONFIG_PARAMETER}: as the init parameter.
