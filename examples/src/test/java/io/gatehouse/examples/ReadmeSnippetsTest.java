@@ -52,6 +52,13 @@ import io.gatehouse.route.Router;
 import io.gatehouse.validate.ContentTypeValidator;
 import io.gatehouse.validate.JsonBodyValidator;
 import io.gatehouse.validate.JsonBodyValidator.JsonType;
+import io.gatehouse.servlet.GatewayFilter;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -59,6 +66,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
@@ -67,12 +76,25 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.catalina.Context;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs every Java snippet of the README. The regions between {@code // README:name} and
@@ -612,6 +634,145 @@ class ReadmeSnippetsTest {
                 SecurityEvent.Type.AUTH_FAILURE, SecurityEvent.Type.AUTH_FAILURE,
                 SecurityEvent.Type.AUTH_FAILURE, SecurityEvent.Type.AUTH_FAILURE,
                 SecurityEvent.Type.AUTH_FAILURE, SecurityEvent.Type.AUTH_THROTTLED);
+    }
+
+    /** A gateway with one public route, {@code /hello}, for the servlet container examples. */
+    private static Gateway helloGateway() {
+        return Gateway.builder(Router.of(List.of(
+                Route.builder("hello", "/hello").methods("GET").publicAccess().build()))).build();
+    }
+
+    /** The application behind the filter. */
+    private static final class HelloServlet extends HttpServlet {
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            response.getWriter().write("hello");
+        }
+    }
+
+    private static void assertFilterGuards(String base) throws Exception {
+        HttpResponse<String> hello = CLIENT.send(HttpRequest.newBuilder(URI.create(
+                base + "/hello")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(hello.statusCode()).isEqualTo(200);
+        assertThat(hello.body()).isEqualTo("hello");
+        assertThat(hello.headers().firstValue("X-Request-ID")).isPresent();
+        HttpResponse<String> elsewhere = CLIENT.send(HttpRequest.newBuilder(URI.create(
+                base + "/elsewhere")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(elsewhere.statusCode()).isEqualTo(404);
+        assertThat(elsewhere.body()).contains("\"code\":\"NOT_FOUND\"");
+    }
+
+    @Test
+    void embeddedJettyExampleGuardsTheApplication() throws Exception {
+        Gateway gateway = helloGateway();
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        // README:servlet-jetty
+        ServletContextHandler context = new ServletContextHandler("/");
+        FilterHolder gatehouse = new FilterHolder(new GatewayFilter(gateway));
+        gatehouse.setAsyncSupported(true);
+        context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
+        // README:end
+        context.addServlet(new ServletHolder(new HelloServlet()), "/*");
+        server.setHandler(context);
+        server.start();
+        try {
+            assertFilterGuards("http://127.0.0.1:" + connector.getLocalPort());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void programmaticRegistrationExampleGuardsTheApplication() throws Exception {
+        Gateway gateway = helloGateway();
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.addServletContainerInitializer((classes, servletContext) ->
+                register(servletContext, gateway));
+        context.addServlet(new ServletHolder(new HelloServlet()), "/*");
+        server.setHandler(context);
+        server.start();
+        try {
+            assertFilterGuards("http://127.0.0.1:" + connector.getLocalPort());
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static void register(ServletContext servletContext, Gateway gateway) {
+        // README:servlet-programmatic
+        FilterRegistration.Dynamic gatehouse =
+                servletContext.addFilter("gatehouse", new GatewayFilter(gateway));
+        gatehouse.setAsyncSupported(true);
+        gatehouse.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        // README:end
+    }
+
+    @Test
+    void embeddedTomcatExampleGuardsTheApplication(@TempDir Path baseDir) throws Exception {
+        Gateway gateway = helloGateway();
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(baseDir.toString());
+        tomcat.setHostname("127.0.0.1");
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        // README:servlet-tomcat
+        tomcat.getConnector().setProperty("continueResponseTiming", "onRead");
+        Context context = tomcat.addContext("", null);
+        FilterDef gatehouse = new FilterDef();
+        gatehouse.setFilterName("gatehouse");
+        gatehouse.setFilter(new GatewayFilter(gateway));
+        gatehouse.setAsyncSupported("true");
+        context.addFilterDef(gatehouse);
+        FilterMap mapping = new FilterMap();
+        mapping.setFilterName("gatehouse");
+        mapping.addURLPattern("/*");
+        context.addFilterMap(mapping);
+        // README:end
+        Tomcat.addServlet(context, "hello", new HelloServlet()).setAsyncSupported(true);
+        context.addServletMappingDecoded("/*", "hello");
+        tomcat.start();
+        try {
+            assertFilterGuards("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
+        } finally {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+    }
+
+    /**
+     * Keeps the README honest: each of its Java blocks is a region of this class, or the
+     * example's {@code AgentGatewayFactory} without its one-line javadoc comments.
+     */
+    @Test
+    void everyJavaBlockOfTheReadmeIsRunByThisTest() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String self = Files.readString(Path.of("src", "test", "java", "io", "gatehouse",
+                "examples", "ReadmeSnippetsTest.java"));
+        String factory = Files.readString(Path.of("src", "main", "java", "io", "gatehouse",
+                "examples", "AgentGatewayFactory.java")).replaceAll("(?m)^ */\\*\\*.*\\*/\\n", "");
+        List<String> regions = new ArrayList<>();
+        Matcher region = Pattern.compile("\\n( *)// README:([a-z-]+)\\n(.*?)\\n *// README:end",
+                Pattern.DOTALL).matcher(self);
+        while (region.find()) {
+            regions.add(region.group(3).replaceAll("(?m)^" + region.group(1), ""));
+        }
+        Matcher block = Pattern.compile("```java\\n(.*?)\\n```", Pattern.DOTALL).matcher(readme);
+        int blocks = 0;
+        while (block.find()) {
+            blocks++;
+            String code = block.group(1);
+            assertThat(regions.contains(code) || factory.contains(code))
+                    .as("README block is run by ReadmeSnippetsTest:%n%s", code).isTrue();
+        }
+        assertThat(blocks).isEqualTo(regions.size() + 1);
     }
 
     /** A minimal exchange for tests that call {@link Gateway#admit} directly. */
