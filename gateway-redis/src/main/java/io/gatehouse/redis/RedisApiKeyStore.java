@@ -435,12 +435,7 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
 
         /** Prefix of every key and of the channel; must not contain braces. */
         public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException(
-                        "keyPrefix must not contain '{' or '}', was '" + keyPrefix + "'");
-            }
-            this.keyPrefix = keyPrefix;
+            this.keyPrefix = KeyPrefixes.require(keyPrefix);
             return this;
         }
 

@@ -370,12 +370,7 @@ public final class RedisLimitStore implements LimitStore {
 
         /** Prefix of every key; must not contain braces (they would become the hash tag). */
         public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException(
-                        "keyPrefix must not contain '{' or '}', was '" + keyPrefix + "'");
-            }
-            this.keyPrefix = keyPrefix;
+            this.keyPrefix = KeyPrefixes.require(keyPrefix);
             return this;
         }
 

@@ -206,12 +206,7 @@ public final class RedisUsageCounters implements AutoCloseable {
 
         /** Prefix of every key; must not contain braces. */
         public Builder keyPrefix(String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException(
-                        "keyPrefix must not contain '{' or '}', was '" + keyPrefix + "'");
-            }
-            this.keyPrefix = keyPrefix;
+            this.keyPrefix = KeyPrefixes.require(keyPrefix);
             return this;
         }
 
