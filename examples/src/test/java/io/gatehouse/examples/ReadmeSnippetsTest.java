@@ -240,9 +240,10 @@ class ReadmeSnippetsTest {
                 "Content-Type", "application/json", "X-API-Key", apiKey);
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.body()).isEqualTo("{\"prompt\":\"hi\"}");
-        // The deciding limit is the one closest to exhaustion: in-flight, with this request's
-        // own lease held.
-        assertThat(first.headers().firstValue("RateLimit")).hasValue("\"in-flight\";r=1;t=300");
+        // Admitted responses report the rate limit closest to exhaustion, never the concurrency
+        // limit that this request's own lease drains; its reset depends on the wall clock.
+        assertThat(first.headers().firstValue("RateLimit")).hasValueSatisfying(
+                value -> assertThat(value).matches("\"per-minute\";r=9;t=\\d+"));
         assertThat(first.headers().firstValue("X-Request-ID")).isPresent();
 
         HttpResponse<String> invalid = post(base + "/v1/chat", "{\"prompt\":42}",
@@ -302,10 +303,10 @@ class ReadmeSnippetsTest {
         assertThat(first.statusCode()).isEqualTo(200);
         assertThat(first.headers().firstValue("RateLimit-Policy")).hasValue(policy);
         assertThat(first.headers().firstValue("RateLimit"))
-                .hasValue("\"concurrency\";r=1;t=600");
-        assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("2");
-        assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("1");
-        assertThat(first.headers().firstValue("X-RateLimit-Reset")).hasValue("600");
+                .hasValue("\"burst\";r=4;t=6");
+        assertThat(first.headers().firstValue("X-RateLimit-Limit")).hasValue("5");
+        assertThat(first.headers().firstValue("X-RateLimit-Remaining")).hasValue("4");
+        assertThat(first.headers().firstValue("X-RateLimit-Reset")).hasValue("6");
         assertThat(first.headers().firstValue("Retry-After")).isEmpty();
         assertThat(responses.subList(0, 5)).allSatisfy(r -> assertThat(r.statusCode())
                 .isEqualTo(200));
@@ -315,7 +316,8 @@ class ReadmeSnippetsTest {
         assertThat(sixth.body()).isEqualTo(
                 "{\"type\":\"urn:gatehouse:problem:rate-limit-exceeded\","
                 + "\"title\":\"Rate limit exceeded\",\"status\":429,"
-                + "\"detail\":\"limit 'burst' of 10 per 60 s is exhausted; retry in 6 s\","
+                + "\"detail\":\"limit 'burst' of 5 (refilled 10 per 60 s) is exhausted;"
+                + " retry in 6 s\","
                 + "\"code\":\"RATE_LIMIT_EXCEEDED\",\"request_id\":\"req-6\","
                 + "\"limit\":5,\"limit_type\":\"burst\",\"retry_after\":6}");
     }

@@ -235,7 +235,7 @@ public final class TieredRateLimiter implements RateLimiter {
                 policy.append(";w=").append(seconds(windowMicros(rule, now)));
             }
         }
-        int deciding = verdict.decidingIndex();
+        int deciding = reported(permits, verdict);
         LimitRule rule = permits.get(deciding).rule();
         String remaining = Long.toString(verdict.remaining(deciding));
         String reset = Long.toString(seconds(verdict.resetMicros(deciding)));
@@ -251,13 +251,43 @@ public final class TieredRateLimiter implements RateLimiter {
         return headers.build();
     }
 
+    /**
+     * The permit the {@code RateLimit} and {@code X-RateLimit-*} headers describe: the store's
+     * deciding permit, except that an admitted request reports the rate limit closest to
+     * exhaustion rather than a concurrency limit, which its own lease always drains and which has
+     * no window for a client to plan by.
+     */
+    private static int reported(List<Permit> permits, Verdict verdict) {
+        int deciding = verdict.decidingIndex();
+        if (!verdict.allowed()
+                || permits.get(deciding).rule().algorithm() != Algorithm.CONCURRENCY) {
+            return deciding;
+        }
+        int reported = deciding;
+        for (int i = 0; i < permits.size(); i++) {
+            if (permits.get(i).rule().algorithm() == Algorithm.CONCURRENCY) {
+                continue;
+            }
+            if (reported == deciding || verdict.remaining(i) < verdict.remaining(reported)
+                    || verdict.remaining(i) == verdict.remaining(reported)
+                            && verdict.resetMicros(i) > verdict.resetMicros(reported)) {
+                reported = i;
+            }
+        }
+        return reported;
+    }
+
     private static Problem refusal(List<Permit> permits, Verdict verdict, GatewayRequest request) {
         LimitRule rule = permits.get(verdict.decidingIndex()).rule();
         long retryAfter = retryAfterSeconds(verdict);
-        String window = rule.algorithm() == Algorithm.CONCURRENCY
-                ? " requests in flight" : " per " + describe(rule);
+        String quota = switch (rule.algorithm()) {
+            case CONCURRENCY -> rule.limit() + " requests in flight";
+            case TOKEN_BUCKET -> rule.burst() + " (refilled " + rule.limit() + " per "
+                    + describe(rule) + ")";
+            default -> rule.limit() + " per " + describe(rule);
+        };
         return Problem.of(ErrorCode.RATE_LIMIT_EXCEEDED, "limit '" + rule.name() + "' of "
-                        + rule.limit() + window + " is exhausted; retry in " + retryAfter + " s",
+                        + quota + " is exhausted; retry in " + retryAfter + " s",
                         request.requestId())
                 .with("retry_after", retryAfter)
                 .with("limit", quota(rule))

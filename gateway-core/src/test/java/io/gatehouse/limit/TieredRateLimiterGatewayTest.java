@@ -142,6 +142,21 @@ class TieredRateLimiterGatewayTest {
         assertThat(refused.headers().get("Retry-After")).isEqualTo("1");
         assertThat(((Admission.Rejected) refused).problem().extensions())
                 .containsEntry("limit", 20L).containsEntry("limit_type", "burst");
+        assertThat(((Admission.Rejected) refused).problem().detail()).isEqualTo(
+                "limit 'burst' of 20 (refilled 60 per 60 s) is exhausted; retry in 1 s");
+    }
+
+    @Test
+    void admittedResponseReportsTheRateLimitNotTheConcurrencyLeaseItHolds() {
+        Route route = Route.builder("invocations", "/invocations")
+                .limit(LimitRule.concurrency("in-flight", 1, Duration.ofMinutes(1))).build();
+        Gateway gateway = gateway(LimitStores.inMemory(clock), route);
+
+        Admission first = call(gateway, "bob-key");
+
+        assertThat(first.headers().get("RateLimit")).isEqualTo("\"per-hour\";r=9;t=360");
+        Admission second = call(gateway, "bob-key");
+        assertThat(second.headers().get("RateLimit")).isEqualTo("\"in-flight\";r=0;t=60");
     }
 
     @Test
