@@ -1,5 +1,7 @@
 package io.gatehouse;
 
+import java.util.Locale;
+
 /**
  * The stable, machine-readable codes the gateway puts in the {@code code} member of its problem
  * responses. Clients may switch on them; a code is never renamed once released.
@@ -43,6 +45,6 @@ public enum ErrorCode {
     /** The problem type URI for this code, stable across releases. */
     public String typeUri() {
         return "urn:gatehouse:problem:"
-                + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+                + name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

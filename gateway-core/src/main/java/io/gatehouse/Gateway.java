@@ -13,9 +13,12 @@ import io.gatehouse.route.Router;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -121,7 +124,7 @@ public final class Gateway {
                     idHeader);
         }
         if (match instanceof RouteMatch.MethodNotAllowed notAllowed) {
-            String allow = String.join(", ", new java.util.TreeSet<>(notAllowed.allowed()));
+            String allow = String.join(", ", new TreeSet<>(notAllowed.allowed()));
             return reject(Problem.of(ErrorCode.METHOD_NOT_ALLOWED,
                     exchange.method() + " is not allowed here; allowed: " + allow, requestId),
                     ResponseHeaders.builder().addAll(idHeader).add("Allow", allow).build());
@@ -210,7 +213,7 @@ public final class Gateway {
 
     /** One entry of a problem's {@code errors}: {@code field} before {@code message}, always. */
     private static java.util.Map<String, String> errorMember(ValidationResult.FieldError error) {
-        java.util.Map<String, String> member = new java.util.LinkedHashMap<>(4);
+        Map<String, String> member = new LinkedHashMap<>(4);
         member.put("field", error.field());
         member.put("message", error.message());
         return member;
@@ -223,9 +226,9 @@ public final class Gateway {
     }
 
     private static String forbiddenDetail(Principal principal, Route route) {
-        Set<String> missingRoles = new java.util.TreeSet<>(route.requiredRoles());
+        Set<String> missingRoles = new TreeSet<>(route.requiredRoles());
         missingRoles.removeAll(principal.roles());
-        Set<String> missingPermissions = new java.util.TreeSet<>(route.requiredPermissions());
+        Set<String> missingPermissions = new TreeSet<>(route.requiredPermissions());
         missingPermissions.removeAll(principal.permissions());
         StringBuilder detail = new StringBuilder("the caller lacks");
         if (!missingRoles.isEmpty()) {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * An RFC 9457 problem detail: why a request was refused, in a form both people and programs can
@@ -69,7 +70,7 @@ public record Problem(ErrorCode code, int status, String detail, String requestI
         node.put("code", code.name());
         node.put("request_id", requestId);
         // Sorted so the output is stable whatever map the caller built.
-        new java.util.TreeMap<>(extensions)
+        new TreeMap<>(extensions)
                 .forEach((name, value) -> node.set(name, JSON.valueToTree(value)));
         try {
             return JSON.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import io.gatehouse.GatewayRequest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Refuses a request with a body whose media type is not one of the accepted ones (415).
@@ -42,7 +43,7 @@ public final class ContentTypeValidator implements Validator {
             return ValidationResult.valid();
         }
         return ValidationResult.invalid(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be one of " + new java.util.TreeSet<>(accepted)
+                "Content-Type must be one of " + new TreeSet<>(accepted)
                         + (contentType == null ? "; none was given" : "; got '" + mediaType + "'"),
                 List.of());
     }

@@ -4,13 +4,17 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
+import io.gatehouse.route.Route;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -36,7 +40,7 @@ public final class JsonBodyValidator implements Validator {
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(builder.maxDepth)
                         .build())
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
         this.mapper = new ObjectMapper(factory);
         this.requiredFields = Map.copyOf(builder.requiredFields);
@@ -84,7 +88,7 @@ public final class JsonBodyValidator implements Validator {
             } else if (!hasType(value, field.getValue())) {
                 errors.add(new ValidationResult.FieldError(pointer,
                         "must be of type " + field.getValue().name()
-                                .toLowerCase(java.util.Locale.ROOT)));
+                                .toLowerCase(Locale.ROOT)));
             }
         });
         if (errors.isEmpty()) {
@@ -118,9 +122,9 @@ public final class JsonBodyValidator implements Validator {
 
     /** Collects the validator's settings. Not thread-safe. */
     public static final class Builder {
-        private final Map<String, JsonType> requiredFields = new java.util.LinkedHashMap<>();
+        private final Map<String, JsonType> requiredFields = new LinkedHashMap<>();
         private int maxDepth = 32;
-        private int maxBodyBytes = io.gatehouse.route.Route.DEFAULT_MAX_BODY_BYTES;
+        private int maxBodyBytes = Route.DEFAULT_MAX_BODY_BYTES;
 
         private Builder() {
         }
