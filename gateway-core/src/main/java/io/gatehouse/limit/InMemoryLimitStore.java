@@ -3,6 +3,7 @@ package io.gatehouse.limit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -10,19 +11,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The limit store of one JVM: each (rule, key) state in a bounded Caffeine cache, decided under
- * the state's own monitor. A multi-permit request locks its states in creation order (so two
- * requests never wait on each other in a cycle), decides them all, and consumes all or none.
+ * The limit store of one JVM: the states of one key (one per rule) grouped in one
+ * {@link KeyStates} holder in a bounded Caffeine cache, decided under the holder's monitor. So a
+ * request whose permits share a key costs one lookup and one monitor, however many limits it
+ * checks. A request naming several keys locks their holders in creation order (so two requests
+ * never wait on each other in a cycle), decides them all, and consumes all or none.
  *
- * <p>Bounded: at most {@code maximumKeys} states, and a state untouched for its rule's
- * {@link LimitRule#idleMicros} (time to full plus a margin) is dropped by a sweep that runs at
- * most every {@link #SWEEP_INTERVAL_MICROS}; dropping never changes a decision because such a
- * state equals a fresh one. When more keys are active than the bound, the cache forgets the
- * least valuable ones; a forgotten state starts fresh. Expiry is swept rather than left to
- * Caffeine because per-read expiry bookkeeping doubled the cost of a decision.
+ * <p>Bounded: at most {@code maximumKeys} states (each holder weighs as many states as it
+ * holds), and a state untouched for its rule's {@link LimitRule#idleMicros} (time to full plus a
+ * margin) is dropped by a sweep that runs at most every {@link #SWEEP_INTERVAL_MICROS}; dropping
+ * never changes a decision because such a state equals a fresh one. When more states are active
+ * than the bound, the cache forgets the least valuable keys; a forgotten state starts fresh.
+ * Expiry is swept rather than left to Caffeine because per-read expiry bookkeeping doubled the
+ * cost of a decision.
  *
- * <p>Lock order: a cache bin, then a state's monitor (eviction and the sweep); deciders hold
- * monitors only and never touch the cache while holding one.
+ * <p>Lock order: a cache bin, then a holder's monitor (adding a state, eviction and the sweep);
+ * deciders hold monitors only and never touch the cache while holding one.
  *
  * <p>Thread-safe.
  */
@@ -37,7 +41,7 @@ final class InMemoryLimitStore implements LimitStore {
     static final long SWEEP_INTERVAL_MICROS = 10_000_000L;
 
     private final MicroClock clock;
-    private final Cache<StateKey, LimitState> states;
+    private final Cache<String, KeyStates> keys;
     private final AtomicLong nextOrder = new AtomicLong();
     private final Executor sweeper;
     private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -48,13 +52,15 @@ final class InMemoryLimitStore implements LimitStore {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.sweeper = Objects.requireNonNull(sweeper, "sweeper");
         this.nextSweep = clock.micros() + SWEEP_INTERVAL_MICROS;
-        this.states = Caffeine.newBuilder()
-                .maximumSize(maximumKeys)
+        this.keys = Caffeine.newBuilder()
+                .maximumWeight(maximumKeys)
+                // Read under the bin lock right after the holder changed in the same thread.
+                .weigher((String key, KeyStates holder) -> holder.count)
                 .executor(maintenance)
-                .evictionListener((StateKey key, LimitState state, RemovalCause cause) -> {
-                    if (state != null) {
-                        synchronized (state) {
-                            state.retired = true;
+                .evictionListener((String key, KeyStates holder, RemovalCause cause) -> {
+                    if (holder != null) {
+                        synchronized (holder) {
+                            holder.retired = true;
                         }
                     }
                 })
@@ -90,6 +96,11 @@ final class InMemoryLimitStore implements LimitStore {
                     }
                     return verdict;
                 }
+                if (scratch.missing != null) {
+                    // Added outside every monitor: the cache may not be touched while one is held.
+                    addState(scratch.missing.rule(), scratch.missing.key());
+                    scratch.missing = null;
+                }
             }
         } finally {
             scratch.clear(count);
@@ -99,52 +110,89 @@ final class InMemoryLimitStore implements LimitStore {
     private Verdict decideOne(List<Permit> permits, String leaseId, Scratch scratch,
             boolean report) {
         Permit permit = permits.get(0);
-        LimitState state = stateFor(permit.rule(), permit.key(), scratch.lookup);
-        scratch.states[0] = state;
-        synchronized (state) {
-            if (state.retired) {
+        KeyStates holder = holderFor(permit.key());
+        synchronized (holder) {
+            if (holder.retired) {
                 return null;
             }
+            LimitState state = holder.find(permit.rule());
+            if (state == null) {
+                scratch.missing = permit;
+                return null;
+            }
+            scratch.states[0] = state;
             return decideLocked(permits, leaseId, scratch, 1, report);
         }
     }
 
     private Verdict decideMany(List<Permit> permits, String leaseId, Scratch scratch, int count,
             boolean report) {
-        LimitState[] sorted = scratch.sorted;
+        KeyStates[] sorted = scratch.sorted;
+        int distinct = 0;
         for (int i = 0; i < count; i++) {
-            Permit permit = permits.get(i);
-            LimitState state = stateFor(permit.rule(), permit.key(), scratch.lookup);
-            scratch.states[i] = state;
-            // Insertion sort by lock order: requests carry a handful of permits.
-            int j = i;
-            while (j > 0 && sorted[j - 1].order > state.order) {
-                sorted[j] = sorted[j - 1];
+            KeyStates holder = sameKeyHolder(permits, scratch.holders, i);
+            if (holder != null) {
+                // Its key's holder is already sorted: one lookup and one monitor per key.
+                scratch.holders[i] = holder;
+                continue;
+            }
+            holder = holderFor(permits.get(i).key());
+            scratch.holders[i] = holder;
+            // Insertion sort by lock order, each holder once: requests carry a handful of permits.
+            int j = distinct;
+            while (j > 0 && sorted[j - 1].order > holder.order) {
                 j--;
             }
-            if (j > 0 && sorted[j - 1] == state) {
-                throw new IllegalArgumentException(
-                        "two permits name the same state: " + permit.rule().name() + " "
-                                + permit.key());
+            if (j > 0 && sorted[j - 1] == holder) {
+                continue;
             }
-            sorted[j] = state;
+            System.arraycopy(sorted, j, sorted, j + 1, distinct - j);
+            sorted[j] = holder;
+            distinct++;
         }
-        return lockAndDecide(permits, leaseId, scratch, count, 0, report);
+        return lockAndDecide(permits, leaseId, scratch, count, distinct, 0, report);
+    }
+
+    /** The holder already found for an earlier permit of the same key, or null. */
+    private static KeyStates sameKeyHolder(List<Permit> permits, KeyStates[] holders, int i) {
+        String key = permits.get(i).key();
+        for (int j = 0; j < i; j++) {
+            if (key.equals(permits.get(j).key())) {
+                return holders[j];
+            }
+        }
+        return null;
     }
 
     /** Locks {@code sorted[index..]} in order, then decides; monitors nest through recursion. */
     private Verdict lockAndDecide(List<Permit> permits, String leaseId, Scratch scratch, int count,
-            int index, boolean report) {
-        if (index == count) {
-            for (int i = 0; i < count; i++) {
+            int distinct, int index, boolean report) {
+        if (index == distinct) {
+            for (int i = 0; i < distinct; i++) {
                 if (scratch.sorted[i].retired) {
                     return null;
                 }
             }
+            LimitState[] states = scratch.states;
+            for (int i = 0; i < count; i++) {
+                Permit permit = permits.get(i);
+                LimitState state = scratch.holders[i].find(permit.rule());
+                if (state == null) {
+                    scratch.missing = permit;
+                    return null;
+                }
+                for (int j = 0; j < i; j++) {
+                    if (states[j] == state) {
+                        throw new IllegalArgumentException("two permits name the same state: "
+                                + permit.rule().name() + " " + permit.key());
+                    }
+                }
+                states[i] = state;
+            }
             return decideLocked(permits, leaseId, scratch, count, report);
         }
         synchronized (scratch.sorted[index]) {
-            return lockAndDecide(permits, leaseId, scratch, count, index + 1, report);
+            return lockAndDecide(permits, leaseId, scratch, count, distinct, index + 1, report);
         }
     }
 
@@ -204,19 +252,19 @@ final class InMemoryLimitStore implements LimitStore {
         if (delta == 0 || permit.rule().algorithm() == Algorithm.CONCURRENCY) {
             return;
         }
-        Scratch scratch = SCRATCH.get();
         while (true) {
-            LimitState state = stateFor(permit.rule(), permit.key(), scratch.lookup);
-            synchronized (state) {
-                if (state.retired) {
-                    continue;
+            KeyStates holder = holderFor(permit.key());
+            synchronized (holder) {
+                LimitState state = holder.retired ? null : holder.find(permit.rule());
+                if (state != null) {
+                    long now = clock.micros();
+                    state.lastUsed = now;
+                    state.advance(permit.rule(), now);
+                    state.settle(permit.rule(), delta, permit.cost(), now);
+                    return;
                 }
-                long now = clock.micros();
-                state.lastUsed = now;
-                state.advance(permit.rule(), now);
-                state.settle(permit.rule(), delta, permit.cost(), now);
-                return;
             }
+            addState(permit.rule(), permit.key());
         }
     }
 
@@ -225,13 +273,15 @@ final class InMemoryLimitStore implements LimitStore {
         if (permit.rule().algorithm() != Algorithm.CONCURRENCY) {
             return;
         }
-        StateKey lookup = SCRATCH.get().lookup.set(permit.rule(), permit.key());
-        LimitState state = states.getIfPresent(lookup);
-        lookup.clear();
-        if (state == null) {
+        KeyStates holder = keys.getIfPresent(permit.key());
+        if (holder == null) {
             return;
         }
-        synchronized (state) {
+        synchronized (holder) {
+            LimitState state = holder.find(permit.rule());
+            if (state == null) {
+                return;
+            }
             long now = clock.micros();
             state.lastUsed = now;
             state.advance(permit.rule(), now);
@@ -239,17 +289,31 @@ final class InMemoryLimitStore implements LimitStore {
         }
     }
 
-    private LimitState stateFor(LimitRule rule, String key, StateKey lookup) {
-        LimitState state = states.getIfPresent(lookup.set(rule, key));
-        lookup.clear();
-        if (state != null) {
-            return state;
+    private KeyStates holderFor(String key) {
+        KeyStates holder = keys.getIfPresent(key);
+        if (holder != null) {
+            return holder;
         }
-        return states.get(new StateKey().set(rule, key), stateKey -> {
-            LimitState fresh = LimitState.fresh(stateKey.rule, nextOrder.incrementAndGet());
-            // Not idle from birth: the sweep must not drop it before its first decision.
-            fresh.lastUsed = clock.micros();
-            return fresh;
+        return keys.get(key, k -> new KeyStates(nextOrder.incrementAndGet()));
+    }
+
+    /**
+     * Adds {@code rule}'s fresh state to {@code key}'s holder (creating the holder if the cache
+     * has none) under the bin lock, so the cache weighs the holder again.
+     */
+    private void addState(LimitRule rule, String key) {
+        keys.asMap().compute(key, (k, current) -> {
+            KeyStates holder = current != null ? current
+                    : new KeyStates(nextOrder.incrementAndGet());
+            synchronized (holder) {
+                if (holder.find(rule) == null) {
+                    LimitState fresh = LimitState.fresh(rule);
+                    // Not idle from birth: the sweep must not drop it before its first decision.
+                    fresh.lastUsed = clock.micros();
+                    holder.add(rule, fresh);
+                }
+            }
+            return holder;
         });
     }
 
@@ -271,19 +335,20 @@ final class InMemoryLimitStore implements LimitStore {
     }
 
     /**
-     * Drops every state idle for its rule's {@link LimitRule#idleMicros}. The idle check is
-     * repeated under the bin lock and the state's monitor, so a state in use is never dropped;
-     * a decider that already found a dropped state sees it retired and looks again.
+     * Drops every state idle for its rule's {@link LimitRule#idleMicros}, and a holder left
+     * empty. The idle check runs under the bin lock and the holder's monitor, so a state in use
+     * is never dropped; a decider that already found a dropped holder sees it retired and looks
+     * again, and one that finds its state gone adds a fresh one, which equals the dropped one.
      */
     void sweep(long now) {
-        var map = states.asMap();
+        var map = keys.asMap();
         for (var entry : map.entrySet()) {
-            StateKey key = entry.getKey();
-            LimitState state = entry.getValue();
-            if (state.lastUsed + key.rule.idleMicros <= now) {
-                map.computeIfPresent(key, (k, current) -> {
+            KeyStates holder = entry.getValue();
+            if (holder.mayBeIdle(now)) {
+                map.computeIfPresent(entry.getKey(), (k, current) -> {
                     synchronized (current) {
-                        if (current.lastUsed + k.rule.idleMicros <= now) {
+                        current.dropIdle(now);
+                        if (current.count == 0) {
                             current.retired = true;
                             return null;
                         }
@@ -297,67 +362,106 @@ final class InMemoryLimitStore implements LimitStore {
     /** The number of states held after sweeping idle ones and pending maintenance. */
     long size() {
         sweep(clock.micros());
-        states.cleanUp();
-        return states.estimatedSize();
+        keys.cleanUp();
+        return keys.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     @Override
     public void close() {
-        states.invalidateAll();
+        keys.invalidateAll();
     }
 
     /**
-     * A state's identity: rule and key. The store keeps immutable instances; each thread reuses
-     * one mutable instance for lookups so that finding an existing state allocates nothing.
+     * The states of one key, one per rule, as {@code [rule, state, rule, state, ...]} in one
+     * array so that a key with one rule costs one small array beside its state.
+     *
+     * <p>Not thread-safe by itself; guarded by its own monitor (added to and swept under a cache
+     * bin lock too). {@link #order} gives the global lock order of multi-key decisions.
      */
-    static final class StateKey {
-        private LimitRule rule;
-        private String key;
-        private int hash;
+    static final class KeyStates {
+        /** Lock order: unique, increasing in creation order. */
+        final long order;
+        /** Set (under the monitor) when the cache dropped this holder; deciders look again. */
+        boolean retired;
+        int count;
+        private Object[] slots = new Object[2];
 
-        StateKey set(LimitRule rule, String key) {
-            this.rule = rule;
-            this.key = key;
-            this.hash = 31 * rule.hashCode() + key.hashCode();
-            return this;
+        KeyStates(long order) {
+            this.order = order;
         }
 
-        void clear() {
-            this.rule = null;
-            this.key = null;
+        LimitState find(LimitRule rule) {
+            Object[] s = slots;
+            int n = count * 2;
+            for (int i = 0; i < n; i += 2) {
+                if (s[i] == rule) {
+                    return (LimitState) s[i + 1];
+                }
+            }
+            for (int i = 0; i < n; i += 2) {
+                if (rule.equals(s[i])) {
+                    return (LimitState) s[i + 1];
+                }
+            }
+            return null;
         }
 
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof StateKey that
-                    && hash == that.hash
-                    && key.equals(that.key)
-                    && (rule == that.rule || rule.equals(that.rule));
+        void add(LimitRule rule, LimitState state) {
+            if (count * 2 == slots.length) {
+                slots = Arrays.copyOf(slots, slots.length * 2);
+            }
+            slots[count * 2] = rule;
+            slots[count * 2 + 1] = state;
+            count++;
         }
 
-        @Override
-        public int hashCode() {
-            return hash;
+        /**
+         * Whether some state may be idle, read without the monitor only to pick candidates for
+         * the sweep, which checks again under it. A holder of several states is always a
+         * candidate: its array may be changing.
+         */
+        boolean mayBeIdle(long now) {
+            Object[] s = slots;
+            if (count != 1 || s.length < 2 || !(s[0] instanceof LimitRule rule)
+                    || !(s[1] instanceof LimitState state)) {
+                return true;
+            }
+            return state.lastUsed + rule.idleMicros <= now;
         }
 
-        @Override
-        public String toString() {
-            return rule.name() + ":" + key;
+        void dropIdle(long now) {
+            int kept = 0;
+            for (int i = 0; i < count; i++) {
+                LimitRule rule = (LimitRule) slots[2 * i];
+                LimitState state = (LimitState) slots[2 * i + 1];
+                if (state.lastUsed + rule.idleMicros > now) {
+                    slots[2 * kept] = rule;
+                    slots[2 * kept + 1] = state;
+                    kept++;
+                }
+            }
+            for (int i = 2 * kept; i < 2 * count; i++) {
+                slots[i] = null;
+            }
+            count = kept;
         }
     }
 
     /** Per-thread working arrays, so a decision allocates only its verdict. */
     private static final class Scratch {
-        final StateKey lookup = new StateKey();
         LimitState[] states = new LimitState[4];
-        LimitState[] sorted = new LimitState[4];
+        KeyStates[] holders = new KeyStates[4];
+        KeyStates[] sorted = new KeyStates[4];
         boolean[] fits = new boolean[4];
+        /** A permit whose key has no state for its rule yet, to add before trying again. */
+        Permit missing;
         long now;
 
         void ensure(int count) {
             if (states.length < count) {
                 states = new LimitState[count];
-                sorted = new LimitState[count];
+                holders = new KeyStates[count];
+                sorted = new KeyStates[count];
                 fits = new boolean[count];
             }
         }
@@ -365,8 +469,10 @@ final class InMemoryLimitStore implements LimitStore {
         void clear(int count) {
             for (int i = 0; i < count; i++) {
                 states[i] = null;
+                holders[i] = null;
                 sorted[i] = null;
             }
+            missing = null;
         }
     }
 }

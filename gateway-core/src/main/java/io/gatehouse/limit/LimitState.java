@@ -2,35 +2,26 @@ package io.gatehouse.limit;
 
 /**
  * One key's state for one rule in the in-memory store. Every method runs while the caller holds
- * this object's monitor; {@link #order} gives the global lock order that keeps multi-permit
- * decisions free of deadlock.
+ * the monitor of the key's {@link InMemoryLimitStore.KeyStates} holder.
  *
- * <p>Not thread-safe by itself; guarded by its own monitor.
+ * <p>Not thread-safe by itself; guarded by its holder's monitor.
  */
 abstract class LimitState {
 
-    /** Lock order: unique, increasing in creation order. */
-    final long order;
-    /** Set (under the monitor) when the cache dropped this state; holders must look again. */
-    boolean retired;
     /**
-     * When a decision last touched this state. Written under the monitor; the sweep reads it
-     * racily only to pick candidates and checks again under the monitor before dropping one,
-     * so it need not be volatile (a fence per decision would cost more than the check).
+     * When a decision last touched this state. Written under the holder's monitor; the sweep
+     * reads it racily only to pick candidates and checks again under the monitor before dropping
+     * one, so it need not be volatile (a fence per decision would cost more than the check).
      */
     long lastUsed;
 
-    LimitState(long order) {
-        this.order = order;
-    }
-
-    static LimitState fresh(LimitRule rule, long order) {
+    static LimitState fresh(LimitRule rule) {
         return switch (rule.algorithm()) {
-            case TOKEN_BUCKET -> new Bucket(rule, order);
-            case FIXED_WINDOW -> new Fixed(order);
-            case SLIDING_WINDOW -> new Sliding(order);
-            case SLIDING_LOG -> new Log(order);
-            case CONCURRENCY -> new Concurrency(order);
+            case TOKEN_BUCKET -> new Bucket(rule);
+            case FIXED_WINDOW -> new Fixed();
+            case SLIDING_WINDOW -> new Sliding();
+            case SLIDING_LOG -> new Log();
+            case CONCURRENCY -> new Concurrency();
         };
     }
 
@@ -57,8 +48,7 @@ abstract class LimitState {
         private long tokens;
         private long last;
 
-        Bucket(LimitRule rule, long order) {
-            super(order);
+        Bucket(LimitRule rule) {
             this.tokens = rule.capacityScaled;
         }
 
@@ -104,10 +94,6 @@ abstract class LimitState {
         private long end;
         private long count;
 
-        Fixed(long order) {
-            super(order);
-        }
-
         @Override
         void advance(LimitRule rule, long now) {
             long windowEnd = rule.windowEndMicros(now);
@@ -152,10 +138,6 @@ abstract class LimitState {
         private long current;
         private long previous;
 
-        Sliding(long order) {
-            super(order);
-        }
-
         @Override
         void advance(LimitRule rule, long now) {
             previous = SlidingWindow.advancePrevious(rule, start, current, previous, now);
@@ -199,10 +181,6 @@ abstract class LimitState {
     static final class Log extends LimitState {
         private final SlidingLog log = new SlidingLog();
 
-        Log(long order) {
-            super(order);
-        }
-
         @Override
         void advance(LimitRule rule, long now) {
             log.advance(rule, now);
@@ -242,10 +220,6 @@ abstract class LimitState {
     /** Concurrency leases. */
     static final class Concurrency extends LimitState {
         private final Leases leases = new Leases();
-
-        Concurrency(long order) {
-            super(order);
-        }
 
         @Override
         void advance(LimitRule rule, long now) {

@@ -28,6 +28,37 @@ class InMemoryLimitStoreMemoryTest {
     }
 
     @Test
+    void aKeysStatesCountEachTowardTheBoundAndExpireOneByOne() {
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 100);
+        LimitRule perSecond = LimitRule.tokenBucket("per-second", 10, Duration.ofSeconds(1));
+        LimitRule fixed = LimitRule.fixedWindow("fixed", 10, Duration.ofSeconds(1));
+        List<Permit> three = List.of(new Permit(perSecond, "k", 1), new Permit(fixed, "k", 1),
+                new Permit(PER_HOUR, "k", 1));
+        assertThat(store.tryAcquire(three, "x").allowed()).isTrue();
+        assertThat(store.size()).isEqualTo(3);
+        // The two per-second states are idle long before the hourly one.
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(store.size()).isEqualTo(1);
+        assertThat(store.tryAcquire(three, "x").allowed()).isTrue();
+        assertThat(store.size()).isEqualTo(3);
+    }
+
+    @Test
+    void aBoundSmallerThanOneKeysStatesStillHoldsAtMostTheBound() {
+        FakeMicroClock clock = new FakeMicroClock();
+        InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 4);
+        LimitRule perSecond = LimitRule.tokenBucket("per-second", 10, Duration.ofSeconds(1));
+        LimitRule fixed = LimitRule.fixedWindow("fixed", 10, Duration.ofSeconds(1));
+        for (int i = 0; i < 5; i++) {
+            String key = "client-" + i;
+            store.tryAcquire(List.of(new Permit(perSecond, key, 1), new Permit(fixed, key, 1),
+                    new Permit(PER_HOUR, key, 1)), "x");
+        }
+        assertThat(store.size()).isLessThanOrEqualTo(4);
+    }
+
+    @Test
     void idleKeysExpireOnceTheyWouldBeFull() {
         FakeMicroClock clock = new FakeMicroClock();
         InMemoryLimitStore store = (InMemoryLimitStore) LimitStores.inMemory(clock, 100_000);
