@@ -372,8 +372,9 @@ final class InMemoryLimitStore implements LimitStore {
     }
 
     /**
-     * The states of one key, one per rule, as {@code [rule, state, rule, state, ...]} in one
-     * array so that a key with one rule costs one small array beside its state.
+     * The states of one key, one per rule: the first in fields, further ones as
+     * {@code [rule, state, rule, state, ...]} in an array, so that a key with one rule costs no
+     * more than a small object beside its state.
      *
      * <p>Not thread-safe by itself; guarded by its own monitor (added to and swept under a cache
      * bin lock too). {@link #order} gives the global lock order of multi-key decisions.
@@ -384,35 +385,58 @@ final class InMemoryLimitStore implements LimitStore {
         /** Set (under the monitor) when the cache dropped this holder; deciders look again. */
         boolean retired;
         int count;
-        private Object[] slots = new Object[2];
+        private LimitRule firstRule;
+        private LimitState firstState;
+        /** The second and later states, null until a second rule uses this key. */
+        private Object[] more;
 
         KeyStates(long order) {
             this.order = order;
         }
 
         LimitState find(LimitRule rule) {
-            Object[] s = slots;
-            int n = count * 2;
+            if (firstRule == rule) {
+                return firstState;
+            }
+            Object[] m = more;
+            int n = (count - 1) * 2;
             for (int i = 0; i < n; i += 2) {
-                if (s[i] == rule) {
-                    return (LimitState) s[i + 1];
+                if (m[i] == rule) {
+                    return (LimitState) m[i + 1];
                 }
             }
+            if (count > 0 && rule.equals(firstRule)) {
+                return firstState;
+            }
             for (int i = 0; i < n; i += 2) {
-                if (rule.equals(s[i])) {
-                    return (LimitState) s[i + 1];
+                if (rule.equals(m[i])) {
+                    return (LimitState) m[i + 1];
                 }
             }
             return null;
         }
 
         void add(LimitRule rule, LimitState state) {
-            if (count * 2 == slots.length) {
-                slots = Arrays.copyOf(slots, slots.length * 2);
+            if (count > 0) {
+                int at = (count - 1) * 2;
+                if (more == null) {
+                    more = new Object[2];
+                } else if (at == more.length) {
+                    more = Arrays.copyOf(more, more.length * 2);
+                }
             }
-            slots[count * 2] = rule;
-            slots[count * 2 + 1] = state;
+            set(count, rule, state);
             count++;
+        }
+
+        private void set(int index, LimitRule rule, LimitState state) {
+            if (index == 0) {
+                firstRule = rule;
+                firstState = state;
+            } else {
+                more[2 * index - 2] = rule;
+                more[2 * index - 1] = state;
+            }
         }
 
         /**
@@ -421,9 +445,9 @@ final class InMemoryLimitStore implements LimitStore {
          * candidate: its array may be changing.
          */
         boolean mayBeIdle(long now) {
-            Object[] s = slots;
-            if (count != 1 || s.length < 2 || !(s[0] instanceof LimitRule rule)
-                    || !(s[1] instanceof LimitState state)) {
+            LimitRule rule = firstRule;
+            LimitState state = firstState;
+            if (count != 1 || rule == null || state == null) {
                 return true;
             }
             return state.lastUsed + rule.idleMicros <= now;
@@ -432,18 +456,21 @@ final class InMemoryLimitStore implements LimitStore {
         void dropIdle(long now) {
             int kept = 0;
             for (int i = 0; i < count; i++) {
-                LimitRule rule = (LimitRule) slots[2 * i];
-                LimitState state = (LimitState) slots[2 * i + 1];
+                LimitRule rule = i == 0 ? firstRule : (LimitRule) more[2 * i - 2];
+                LimitState state = i == 0 ? firstState : (LimitState) more[2 * i - 1];
                 if (state.lastUsed + rule.idleMicros > now) {
-                    slots[2 * kept] = rule;
-                    slots[2 * kept + 1] = state;
+                    // kept <= i: this overwrites only slots already read.
+                    set(kept, rule, state);
                     kept++;
                 }
             }
-            for (int i = 2 * kept; i < 2 * count; i++) {
-                slots[i] = null;
+            for (int i = kept; i < count; i++) {
+                set(i, null, null);
             }
             count = kept;
+            if (kept <= 1) {
+                more = null;
+            }
         }
     }
 

@@ -28,11 +28,11 @@ public final class LimitStores {
     /**
      * An in-memory store on {@code clock} holding at most {@code maximumKeys} states (one per
      * rule and key); idle states expire once they equal a fresh one, and beyond the bound the
-     * least valuable are forgotten. A key with one idle counter or bucket state takes about 175
-     * to 185 bytes plus its key string on a 64-bit JVM with compressed pointers (each further
-     * rule on the same key costs its state and 8 bytes); a sliding log takes about 90 more and
-     * 16 per remembered request. The default bound of a million keys so caps a store of
-     * counters and buckets at roughly 230 MB.
+     * least valuable are forgotten. A key with one idle counter or bucket state takes about 160
+     * to 170 bytes plus its key string on a 64-bit JVM with compressed pointers (each further
+     * rule on the same key costs its state and about 8 bytes); a sliding log takes about 90 more
+     * and 16 per remembered request. The default bound of a million keys so caps a store of
+     * counters and buckets at roughly 210 MB.
      */
     public static LimitStore inMemory(MicroClock clock, long maximumKeys) {
         Objects.requireNonNull(clock, "clock");
