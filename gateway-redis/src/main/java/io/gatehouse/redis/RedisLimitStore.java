@@ -10,6 +10,8 @@ import io.gatehouse.limit.Verdict;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -39,21 +41,32 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * disagree; {@link Builder#clock(MicroClock)} overrides it for tests. Calendar-aligned fixed
  * windows take their two window ends from the gateway's clock (see the package documentation).
  *
- * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}, configurable): for a permit with
- * key {@code k} and rule {@code r},
+ * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}, configurable). Token buckets and
+ * windows of one key {@code k} share one hash, one field per rule; sliding logs and concurrency
+ * limits keep a sorted set and a companion per rule:
  * <pre>
- *   {prefix}{{k}}:{rule}                  per-key hash tags (default)
- *   {prefix}{{tag}}:{k}:{rule}            with {@link Builder#singleSlot(String)}
+ *   {prefix}{{k}}                         hash: field {rule} per rule, and '~'
+ *   {prefix}{{k}}:{rule}, ...:aux         sliding log or concurrency limit
+ *   {prefix}{{tag}}:{k}                   with {@link Builder#singleSlot(String)} (and :{rule})
  *   {rule} = {name}:{algorithm}:{limit}:{periodMicros}:{burst}   (calendar windows add
  *            cal-{unit}-{zone} before the algorithm)
  * </pre>
  * where {@code k}, names and zones are escaped ({@code %}, {@code {}, {@code }}, {@code :} as
- * {@code %25 %7B %7D %3A}) so that two different states never share a key. Token buckets, fixed
- * and sliding windows are strings of two or three integers ({@code "S T"}, {@code "E N"},
- * {@code "W N M"}); a sliding log is a sorted set plus {@code ...:aux} (its sum); a
- * concurrency limit is a sorted set of lease ids scored by expiry plus {@code ...:aux} (lease id
- * to cost), so leases expire on their own when a gateway dies holding them. Every key carries a
- * TTL of the time until its state equals a fresh one plus one second.
+ * {@code %25 %7B %7D %3A}) so that two different states never share a key or field. A field
+ * holds little-endian IEEE-754 doubles (exact integers below 2^53): a token bucket
+ * {@code S T}, a fixed window {@code E N}, a sliding window {@code W N M}; field {@code ~} holds
+ * the hash's deadline. One {@code HMGET} reads and one {@code HSET} writes all states of a key:
+ * three limits of one principal cost three commands inside the script, not six. A sliding log
+ * is a sorted set plus {@code ...:aux} (its sum); a concurrency limit is a sorted set of lease
+ * ids scored by expiry plus {@code ...:aux} (lease id to cost), so leases expire on their own
+ * when a gateway dies holding them.
+ *
+ * <p><b>Expiry.</b> Every key carries a TTL of at least the time until its state equals a fresh
+ * one plus one second. A hash lives as long as its longest-lived field: its deadline only moves
+ * forward, in whole seconds, so a request that touches only a short limit never cuts short a
+ * day's quota kept in the same hash, and {@code PEXPIRE} runs about once a second per hash.
+ * The deadline is kept in the server's time: a failover to a replica whose clock runs more than
+ * a second ahead may let a hash expire early, which forgets its counts (errs towards admitting).
  *
  * <p><b>Cluster trade-off.</b> One {@code EVALSHA} can only touch one hash slot. With the default
  * per-key tags, every limit of one key (e.g. all tier limits of one principal) shares a slot, and
@@ -78,7 +91,11 @@ public final class RedisLimitStore implements LimitStore {
 
     static final String SCRIPT = loadScript();
     static final String SCRIPT_SHA = sha1(SCRIPT);
-    private static final int FIELDS_PER_PERMIT = 10;
+    private static final byte[] SCRIPT_BYTES = SCRIPT.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SCRIPT_SHA_BYTES = SCRIPT_SHA.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+    /** Per permit: algorithm, key index, last, L, P, B, unit, rate, cap, cost, end1, end2. */
+    private static final int NUMBERS_PER_PERMIT = 12;
 
     private final UnifiedJedis jedis;
     private final String keyPrefix;
@@ -88,7 +105,7 @@ public final class RedisLimitStore implements LimitStore {
     private final RedisCircuitBreaker breaker;
     private final boolean cluster;
     private final LimitStoreException circuitOpen;
-    private final ConcurrentHashMap<LimitRule, String[]> ruleArgs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LimitRule, RuleArgs> ruleArgs = new ConcurrentHashMap<>();
 
     private RedisLimitStore(Builder builder) {
         this.jedis = builder.jedis;
@@ -120,40 +137,37 @@ public final class RedisLimitStore implements LimitStore {
         if (count == 0) {
             throw new IllegalArgumentException("a request needs at least one permit");
         }
-        List<String> keys = new ArrayList<>(2 * count);
-        List<String> args = new ArrayList<>(4 + FIELDS_PER_PERMIT * count);
-        header(args, "a", leaseId, 0);
-        String tag = null;
-        for (int i = 0; i < count; i++) {
-            Permit permit = permits.get(i);
-            String key = stateKey(permit);
-            if (keys.contains(key)) {
-                throw new IllegalArgumentException("two permits name the same state: "
-                        + permit.rule().name() + " " + permit.key());
-            }
-            if (cluster && singleSlotTag == null) {
-                String permitTag = escape(permit.key());
-                if (tag != null && !tag.equals(permitTag)) {
-                    throw new LimitStoreException("permits of one request have different keys ('"
-                            + tag + "', '" + permitTag + "') and so different Redis Cluster hash"
-                            + " slots; key them alike or configure singleSlot(tag)", null);
-                }
-                tag = permitTag;
-            }
-            keys.add(key);
-            keys.add(key + ":aux");
-            permitArgs(args, permit);
-        }
-        List<?> reply = (List<?>) call(keys, args);
+        Call call = new Call(permits, leaseId == null ? "" : leaseId);
+        byte[] reply = (byte[]) call(call.keys, call.args("a", 0));
+        ByteBuffer values = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        boolean allowed = values.getDouble() == 1.0;
         long[] remaining = new long[count];
         long[] reset = new long[count];
-        for (int i = 0; i < count; i++) {
-            remaining[i] = (Long) reply.get(3 + 2 * i);
-            reset[i] = (Long) reply.get(4 + 2 * i);
+        long[] retry = new long[count];
+        for (int sent = 0; sent < count; sent++) {
+            int i = call.order[sent];
+            remaining[i] = (long) values.getDouble();
+            reset[i] = (long) values.getDouble();
+            retry[i] = (long) values.getDouble();
         }
-        boolean allowed = (Long) reply.get(0) == 1L;
-        return new Verdict(allowed, ((Long) reply.get(1)).intValue(), remaining, reset,
-                (Long) reply.get(2));
+        // The deciding permit, in the caller's order: when admitted, the one closest to
+        // exhaustion (ties: the later reset); when refused, the one that frees up last.
+        int deciding = 0;
+        long retryAfter = 0;
+        for (int i = 1; i < count; i++) {
+            if (allowed) {
+                if (remaining[i] < remaining[deciding]
+                        || (remaining[i] == remaining[deciding] && reset[i] > reset[deciding])) {
+                    deciding = i;
+                }
+            } else if (retry[i] > retry[deciding]) {
+                deciding = i;
+            }
+        }
+        if (!allowed) {
+            retryAfter = retry[deciding];
+        }
+        return new Verdict(allowed, deciding, remaining, reset, retryAfter);
     }
 
     @Override
@@ -162,7 +176,8 @@ public final class RedisLimitStore implements LimitStore {
         if (delta == 0 || permit.rule().algorithm() == Algorithm.CONCURRENCY) {
             return;
         }
-        single(permit, "s", "", delta);
+        Call call = new Call(List.of(permit), "");
+        call(call.keys, call.args("s", delta));
     }
 
     @Override
@@ -170,46 +185,132 @@ public final class RedisLimitStore implements LimitStore {
         if (permit.rule().algorithm() != Algorithm.CONCURRENCY) {
             return;
         }
-        single(permit, "r", leaseId, 0);
+        Call call = new Call(List.of(permit), leaseId == null ? "" : leaseId);
+        call(call.keys, call.args("r", 0));
     }
 
-    private void single(Permit permit, String op, String leaseId, long delta) {
-        String key = stateKey(permit);
-        List<String> args = new ArrayList<>(4 + FIELDS_PER_PERMIT);
-        header(args, op, leaseId, delta);
-        permitArgs(args, permit);
-        call(List.of(key, key + ":aux"), args);
-    }
+    /**
+     * The KEYS and ARGV of one script call (layout in {@code limits.lua}): permits whose states
+     * share a hash are sent next to each other, in the order of their first appearance, so the
+     * script reads and writes each hash once; {@link #order} maps back to the caller's order.
+     */
+    private final class Call {
+        final int[] order;
+        final List<byte[]> keys = new ArrayList<>(2);
+        private final List<Permit> permits;
+        private final String leaseId;
+        private final byte[][] fields;
+        private final double[] numbers;
 
-    private void header(List<String> args, String op, String leaseId, long delta) {
-        args.add(op);
-        args.add(clock == null ? "" : Long.toString(clock.micros()));
-        args.add(leaseId == null ? "" : leaseId);
-        args.add(Long.toString(delta));
-    }
-
-    private void permitArgs(List<String> args, Permit permit) {
-        LimitRule rule = permit.rule();
-        String[] fixed = ruleArgs(rule);
-        for (int i = 1; i < fixed.length; i++) {
-            args.add(fixed[i]);
+        Call(List<Permit> permits, String leaseId) {
+            int count = permits.size();
+            this.permits = permits;
+            this.leaseId = leaseId;
+            this.order = new int[count];
+            this.fields = new byte[count][];
+            this.numbers = new double[NUMBERS_PER_PERMIT * count];
+            String[] stateKeys = new String[count];
+            String tag = null;
+            for (int i = 0; i < count; i++) {
+                Permit permit = permits.get(i);
+                RuleArgs rule = ruleArgs(permit.rule());
+                stateKeys[i] = rule.hashed ? hashKey(permit) : hashKey(permit) + ":" + rule.id;
+                for (int j = 0; j < i; j++) {
+                    if (stateKeys[j].equals(stateKeys[i])
+                            && ruleArgs(permits.get(j).rule()).id.equals(rule.id)) {
+                        throw new IllegalArgumentException("two permits name the same state: "
+                                + permit.rule().name() + " " + permit.key());
+                    }
+                }
+                if (cluster && singleSlotTag == null) {
+                    String permitTag = escape(permit.key());
+                    if (tag != null && !tag.equals(permitTag)) {
+                        throw new LimitStoreException("permits of one request have different"
+                                + " keys ('" + tag + "', '" + permitTag + "') and so different"
+                                + " Redis Cluster hash slots; key them alike or configure"
+                                + " singleSlot(tag)", null);
+                    }
+                    tag = permitTag;
+                }
+            }
+            boolean[] placed = new boolean[count];
+            int sent = 0;
+            for (int i = 0; i < count; i++) {
+                if (placed[i]) {
+                    continue;
+                }
+                RuleArgs rule = ruleArgs(permits.get(i).rule());
+                keys.add(stateKeys[i].getBytes(StandardCharsets.UTF_8));
+                int keyIndex = keys.size();
+                if (!rule.hashed) {
+                    keys.add((stateKeys[i] + ":aux").getBytes(StandardCharsets.UTF_8));
+                    put(sent++, i, keyIndex);
+                    continue;
+                }
+                int first = sent;
+                for (int j = i; j < count; j++) {
+                    if (!placed[j] && ruleArgs(permits.get(j).rule()).hashed
+                            && stateKeys[j].equals(stateKeys[i])) {
+                        placed[j] = true;
+                        put(sent++, j, keyIndex);
+                    }
+                }
+                for (int k = first; k < sent; k++) {
+                    numbers[NUMBERS_PER_PERMIT * k + 2] = sent; // last, 1-based
+                }
+            }
         }
-        args.add(Long.toString(permit.cost()));
-        if (rule.calendarAligned()) {
-            // A shared store cannot compute time zones: the gateway names this window's end and
-            // the next one, and the script picks by the server's time.
-            long end1 = rule.windowEndMicros(calendarClock.micros());
-            args.add(Long.toString(end1));
-            args.add(Long.toString(rule.windowEndMicros(end1)));
-        } else {
-            args.add("0");
-            args.add("0");
+
+        private void put(int sent, int original, int keyIndex) {
+            Permit permit = permits.get(original);
+            RuleArgs rule = ruleArgs(permit.rule());
+            order[sent] = original;
+            fields[sent] = rule.field;
+            int at = NUMBERS_PER_PERMIT * sent;
+            numbers[at] = rule.code;
+            numbers[at + 1] = keyIndex;
+            numbers[at + 2] = sent + 1;
+            System.arraycopy(rule.numbers, 0, numbers, at + 3, rule.numbers.length);
+            numbers[at + 9] = permit.cost();
+            if (permit.rule().calendarAligned()) {
+                // A shared store cannot compute time zones: the gateway names this window's end
+                // and the next one, and the script picks by the server's time.
+                long end1 = permit.rule().windowEndMicros(calendarClock.micros());
+                numbers[at + 10] = end1;
+                numbers[at + 11] = permit.rule().windowEndMicros(end1);
+            }
+        }
+
+        List<byte[]> args(String op, long delta) {
+            List<byte[]> args = new ArrayList<>(5 + fields.length);
+            args.add(op.getBytes(StandardCharsets.US_ASCII));
+            args.add(clock == null ? EMPTY : Long.toString(clock.micros())
+                    .getBytes(StandardCharsets.US_ASCII));
+            args.add(leaseId.getBytes(StandardCharsets.UTF_8));
+            args.add(Long.toString(delta).getBytes(StandardCharsets.US_ASCII));
+            ByteBuffer packed = ByteBuffer.allocate(Double.BYTES * numbers.length)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            for (double number : numbers) {
+                packed.putDouble(number);
+            }
+            args.add(packed.array());
+            for (byte[] field : fields) {
+                args.add(field);
+            }
+            return args;
         }
     }
 
-    /** [ruleId, algorithm, L, P, B, unit, rate, cap], computed once per rule. */
-    private String[] ruleArgs(LimitRule rule) {
-        String[] cached = ruleArgs.get(rule);
+    /**
+     * What the script needs of a rule, computed once per rule: its id (field or key suffix),
+     * whether its state lives in the key's hash, its algorithm code and L, P, B, unit, rate,
+     * cap.
+     */
+    private record RuleArgs(String id, byte[] field, boolean hashed, int code, double[] numbers) {
+    }
+
+    private RuleArgs ruleArgs(LimitRule rule) {
+        RuleArgs cached = ruleArgs.get(rule);
         if (cached != null) {
             return cached;
         }
@@ -230,42 +331,61 @@ public final class RedisLimitStore implements LimitStore {
             case SLIDING_LOG -> "sl";
             case CONCURRENCY -> "cc";
         };
+        int code = switch (rule.algorithm()) {
+            case TOKEN_BUCKET -> 1;
+            case FIXED_WINDOW -> 2;
+            case SLIDING_WINDOW -> 3;
+            case SLIDING_LOG -> 4;
+            case CONCURRENCY -> 5;
+        };
         String calendar = rule.calendarAligned()
                 ? "cal-" + rule.calendarUnit().orElseThrow() + "-"
                         + escape(rule.zone().orElseThrow().getId()) + ":"
                 : "";
-        String ruleId = escape(rule.name()) + ":" + calendar + algorithm + ":" + limit + ":"
+        String id = escape(rule.name()) + ":" + calendar + algorithm + ":" + limit + ":"
                 + period + ":" + rule.burst();
-        String[] computed = {ruleId, algorithm, Long.toString(limit), Long.toString(period),
-            Long.toString(rule.burst()), Long.toString(unit), Long.toString(rate),
-            Long.toString(cap)};
+        RuleArgs computed = new RuleArgs(id, id.getBytes(StandardCharsets.UTF_8), code <= 3, code,
+                new double[] {limit, period, rule.burst(), unit, rate, cap});
         ruleArgs.put(rule, computed);
         return computed;
     }
 
-    /** The Redis key of a permit's state (see the class documentation). */
-    String stateKey(Permit permit) {
-        String ruleId = ruleArgs(permit.rule())[0];
+    /** The hash holding the token bucket and window states of a permit's key. */
+    private String hashKey(Permit permit) {
         String key = escape(permit.key());
         if (singleSlotTag != null) {
-            return keyPrefix + "{" + singleSlotTag + "}:" + key + ":" + ruleId;
+            return keyPrefix + "{" + singleSlotTag + "}:" + key;
         }
-        return keyPrefix + "{" + key + "}:" + ruleId;
+        return keyPrefix + "{" + key + "}";
     }
 
-    private Object call(List<String> keys, List<String> args) {
+    /**
+     * Where a permit's state lives (see the class documentation): its hash and field for token
+     * buckets and windows, its sorted set (field {@code null}) for sliding logs and leases.
+     */
+    StateLocation stateLocation(Permit permit) {
+        RuleArgs rule = ruleArgs(permit.rule());
+        return rule.hashed ? new StateLocation(hashKey(permit), rule.id)
+                : new StateLocation(hashKey(permit) + ":" + rule.id, null);
+    }
+
+    /** A Redis key and, for states kept in a hash, the field. */
+    record StateLocation(String key, String field) {
+    }
+
+    private Object call(List<byte[]> keys, List<byte[]> args) {
         if (!breaker.tryAcquirePermission()) {
             throw circuitOpen;
         }
         try {
             Object reply;
             try {
-                reply = jedis.evalsha(SCRIPT_SHA, keys, args);
+                reply = jedis.evalsha(SCRIPT_SHA_BYTES, keys, args);
             } catch (JedisNoScriptException e) {
                 // Redis restarted or failed over and lost its script cache: load it on the node
                 // that owns these keys and run once more. This is not a retry loop.
-                jedis.scriptLoad(SCRIPT, keys.get(0));
-                reply = jedis.evalsha(SCRIPT_SHA, keys, args);
+                jedis.scriptLoad(SCRIPT_BYTES, keys.get(0));
+                reply = jedis.evalsha(SCRIPT_SHA_BYTES, keys, args);
             }
             breaker.onSuccess();
             return reply;

@@ -2,25 +2,34 @@
 -- The math is the one defined in the package documentation of io.gatehouse.limit, over
 -- integers below 2^53 (exact in Lua's doubles); comments name its symbols.
 --
--- KEYS: two per permit: the state key and its companion (used by sliding logs and leases).
 -- ARGV[1] op: 'a' acquire, 's' settle, 'r' release
 -- ARGV[2] now in microseconds, or '' to read the server's TIME
 -- ARGV[3] lease id (acquire, release)
 -- ARGV[4] settle: actual cost minus reserved cost
--- ARGV[5..] ten per permit: algorithm (tb fw sw sl cc), L, P, B, unit, rate, cap, cost,
---           end1, end2 (calendar fixed windows: window ends computed by the gateway, else 0)
--- Reply (acquire): {allowed 0/1, deciding index (0-based), retry-after, then per permit
--- remaining and reset}. Settle and release reply 1.
+-- ARGV[5] the permits' numbers: twelve little-endian doubles per permit: algorithm (1 token
+--         bucket, 2 fixed window, 3 sliding window, 4 sliding log, 5 concurrency), k (index in
+--         KEYS of its state), last (index of the last permit stored in the same hash), L, P, B,
+--         unit, rate, cap, cost, end1, end2 (calendar fixed windows: window ends computed by the
+--         gateway, else 0)
+-- ARGV[5 + i] the field of permit i in its hash (token buckets and windows)
+-- KEYS: one hash per limit key for token buckets and windows, holding one field per rule and
+--       '~' (when the hash expires, script time); two keys per sliding log or concurrency
+--       permit (its sorted set, then its companion)
+-- Permits stored in the same hash come consecutively. Reply (acquire): a string of doubles:
+-- allowed (0/1), then per permit remaining, reset and retry-after (retry-after 0 when the
+-- permit fits). Settle and release reply 1.
 --
--- Speed: Redis runs this body as a function on every call, so every function defined here is a
--- new closure per call and every table a new allocation. The token bucket and the windows are
--- one function each, dispatching on the step name; all but the token bucket are built only
--- when a request uses one. Numbers are written with '%d', exact for integers below 2^53.
+-- Speed: Redis runs this body on every call, so every function defined here is a new closure
+-- per call and every table a new allocation. Token buckets and windows are decided inline over
+-- three flat arrays, read with one HMGET and written with one HSET per hash; their values are
+-- packed doubles (struct), far cheaper to read and write than decimal text. Sliding logs and
+-- leases, built only when a request uses one, keep a table per permit.
 
 local MARGIN = 1000000
 local call = redis.call
 local floor, max, min = math.floor, math.max, math.min
-local format, find, sub = string.format, string.find, string.sub
+local format = string.format
+local sunpack, spack = struct.unpack, struct.pack
 local tonumber = tonumber
 local op = ARGV[1]
 local now
@@ -31,6 +40,10 @@ else
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local lease = ARGV[3]
+local NUM = ARGV[5]
+local WIDTH = 96
+local FORMAT = '<dddddddddddd'
+local n = #ARGV - 5
 
 -- a // b for a >= 0, b > 0, corrected for the rounding of a / b.
 local function fdiv(a, b)
@@ -43,143 +56,11 @@ local function cdiv(a, b)
   if a <= 0 then return 0 end
   return fdiv(a + b - 1, b)
 end
--- Token buckets and windows keep their few numbers in one string, "a b [c]": one GET to read,
--- one SET ... PX to write and expire, cheaper than a hash plus PEXPIRE.
-local function read(key)
-  local v = call('GET', key)
-  if not v then return nil end
-  local i = find(v, ' ', 1, true)
-  local j = find(v, ' ', i + 1, true)
-  if j then
-    return tonumber(sub(v, 1, i - 1)), tonumber(sub(v, i + 1, j - 1)), tonumber(sub(v, j + 1))
-  end
-  return tonumber(sub(v, 1, i - 1)), tonumber(sub(v, i + 1))
-end
-local function write(key, ttl, a, b, c)
-  local v
-  if c then v = format('%d %d %d', a, b, c) else v = format('%d %d', a, b) end
-  call('SET', key, v, 'PX', format('%d', cdiv(ttl, 1000)))
-end
 
--- Each algorithm is one function(p, step, x); steps: load (also advances; may return an error
--- reply), fits, consume, remaining, reset, retry, settle (x = delta), save (x = reset).
-
--- TOKEN_BUCKET: state "S T" (scaled tokens, last refill); fresh [cap, now].
-local function tb(p, step, x)
-  if step == 'load' then
-    local s, t = read(p.key)
-    s = s or p.cap
-    t = t or 0
-    local d = p.cap - s
-    if d > 0 then
-      local e = max(0, now - t)
-      if e >= cdiv(d, p.rate) then s = p.cap else s = s + e * p.rate end
-    end
-    p.s = s
-    p.t = max(t, now)
-  elseif step == 'fits' then return p.c <= p.b and p.s >= p.c * p.unit
-  elseif step == 'consume' then p.s = p.s - p.c * p.unit
-  elseif step == 'remaining' then
-    if p.unit == 1 then return max(0, p.s) end
-    return fdiv(max(0, p.s), p.unit)
-  elseif step == 'reset' then return cdiv(p.cap - p.s, p.rate)
-  elseif step == 'save' then write(p.key, x + MARGIN, p.s, p.t)
-  elseif step == 'retry' then
-    if p.c > p.b then return p.p end
-    return max(1, cdiv(p.c * p.unit - p.s, p.rate))
-  elseif step == 'settle' then
-    if x < 0 then
-      p.s = min(p.cap, p.s + min(-x, p.c) * p.unit)
-    else
-      p.s = max(-p.cap, p.s - min(x, 2 * p.b) * p.unit)
-    end
-  end
-end
-
--- The other algorithms, built only when a request uses one of them.
-local function others()
-  -- FIXED_WINDOW: state "E N" (end of the counted window, count); fresh [end, 0].
-  local function fw(p, step, x)
-    if step == 'load' then
-      local e, n = read(p.key)
-      p.e = e or 0
-      p.n = n or 0
-      local w
-      if p.end1 > 0 then
-        if now < p.end1 then w = p.end1
-        elseif now < p.end2 then w = p.end2
-        else return redis.error_reply('gatehouse: clocks disagree by more than a window') end
-      else
-        w = fdiv(now, p.p) * p.p + p.p
-      end
-      if w > p.e then p.e = w; p.n = 0 end
-    elseif step == 'fits' then return p.c <= p.l and p.n + p.c <= p.l
-    elseif step == 'consume' then p.n = p.n + p.c
-    elseif step == 'remaining' then return max(0, p.l - p.n)
-    elseif step == 'reset' then
-      if p.n > 0 then return p.e - now end
-      return 0
-    elseif step == 'save' then write(p.key, p.e - now + MARGIN, p.e, p.n)
-    elseif step == 'retry' then
-      if p.c > p.l then return p.p end
-      return max(1, p.e - now)
-    elseif step == 'settle' then
-      if x < 0 then
-        p.n = max(0, p.n - min(-x, p.c))
-      else
-        p.n = min(2 * p.l, p.n + min(x, 2 * p.l))
-      end
-    end
-  end
-
-  -- SLIDING_WINDOW: state "W N M" (window start, its count, the previous window's count).
-  local function sw(p, step, x)
-    if step == 'load' then
-      local w, n, m = read(p.key)
-      w = w or 0
-      n = n or 0
-      m = m or 0
-      local s = fdiv(now, p.p) * p.p
-      if s > w then
-        if s == w + p.p then m = n else m = 0 end
-        n = 0
-        w = s
-      end
-      p.w, p.n, p.m = w, n, m
-    elseif step == 'fits' then
-      local a = p.l - p.n - p.c
-      return p.c <= p.l and a >= 0 and p.m * max(0, p.p - max(0, now - p.w)) <= a * p.p
-    elseif step == 'consume' then p.n = p.n + p.c
-    elseif step == 'remaining' then
-      local weighted = p.m * max(0, p.p - max(0, now - p.w))
-      return max(0, p.l - (p.n + cdiv(weighted, p.p)))
-    elseif step == 'reset' then
-      if p.n > 0 then return p.w + 2 * p.p - now end
-      if p.m > 0 then return p.w + p.p - now end
-      return 0
-    elseif step == 'save' then write(p.key, x + MARGIN, p.w, p.n, p.m)
-    elseif step == 'retry' then
-      if p.c > p.l then return p.p end
-      local a = p.l - p.n - p.c
-      local at
-      if a < 0 then
-        at = p.w + p.p + (p.p - fdiv((p.l - p.c) * p.p, p.n))
-      else
-        at = p.w + (p.p - fdiv(a * p.p, p.m))
-      end
-      return max(1, at - now)
-    elseif step == 'settle' then
-      if x < 0 then
-        local refund = min(-x, p.c)
-        local left = refund - p.n
-        if left > 0 then p.m = max(0, p.m - left) end
-        p.n = max(0, p.n - refund)
-      else
-        p.n = min(2 * p.l, p.n + min(x, 2 * p.l))
-      end
-    end
-  end
-
+-- Sliding logs and concurrency leases: one table per permit and one function per algorithm,
+-- dispatching on the step: load, fits, consume, remaining, reset, retry, settle (x = delta),
+-- save (x = reset). Built only when a request uses one of them.
+local function slow()
   local function fmt(v) return format('%d', v) end
   local function expire(key, ttl)
     call('PEXPIRE', key, fmt(cdiv(ttl, 1000)))
@@ -317,89 +198,208 @@ local function others()
       expire(p.aux, x + MARGIN)
     end
   end
-  return fw, sw, sl, cc
+  return sl, cc
 end
 
--- Decode the permits.
-local fw, sw, sl, cc
-local permits = {}
-local count = (#ARGV - 4) / 10
-for i = 1, count do
-  local a = 4 + (i - 1) * 10
-  local code = ARGV[a + 1]
-  local algo
-  if code == 'tb' then algo = tb
-  elseif code == 'fw' or code == 'sw' or code == 'sl' or code == 'cc' then
-    if not fw then fw, sw, sl, cc = others() end
-    if code == 'fw' then algo = fw
-    elseif code == 'sw' then algo = sw
-    elseif code == 'sl' then algo = sl
-    else algo = cc end
+-- Load: states after advancing to now. Token bucket "S T" (scaled tokens, last refill; fresh
+-- [cap, 0]), fixed window "E N" (end of the counted window, count; fresh [0, 0]), sliding
+-- window "W N M" (window start, its count, the previous window's count; fresh [0, 0, 0]).
+-- Four slots per permit: the state's numbers, then (first of a hash) the hash's deadline.
+local S = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+local slowPermits = nil
+local sl, cc
+local all = true
+local i = 1
+while i <= n do
+  local algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
+      sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+  if algo <= 3 then
+    local vals
+    if last > i then
+      vals = call('HMGET', KEYS[k], '~', unpack(ARGV, 5 + i, 5 + last))
+    else
+      vals = call('HMGET', KEYS[k], '~', ARGV[5 + i])
+    end
+    local first = i
+    S[4 * i] = vals[1] and sunpack('<d', vals[1]) or 0
+    while true do
+      local v = vals[i - first + 2]
+      local fit
+      if algo == 1 then
+        local s, t
+        if v then s, t = sunpack('<dd', v) else s, t = cap, 0 end
+        local d = cap - s
+        if d > 0 then
+          local e = max(0, now - t)
+          if e >= cdiv(d, rate) then s = cap else s = s + e * rate end
+        end
+        if t < now then t = now end
+        S[4 * i - 3], S[4 * i - 2] = s, t
+        fit = c <= b and s >= c * unit
+      elseif algo == 2 then
+        local e, m
+        if v then e, m = sunpack('<dd', v) else e, m = 0, 0 end
+        local w
+        if end1 > 0 then
+          if now < end1 then w = end1
+          elseif now < end2 then w = end2
+          else return redis.error_reply('gatehouse: clocks disagree by more than a window') end
+        else
+          w = fdiv(now, p) * p + p
+        end
+        if w > e then e = w; m = 0 end
+        S[4 * i - 3], S[4 * i - 2] = e, m
+        fit = c <= l and m + c <= l
+      else
+        local w, m, q
+        if v then w, m, q = sunpack('<ddd', v) else w, m, q = 0, 0, 0 end
+        local s = fdiv(now, p) * p
+        if s > w then
+          if s == w + p then q = m else q = 0 end
+          m = 0
+          w = s
+        end
+        S[4 * i - 3], S[4 * i - 2], S[4 * i - 1] = w, m, q
+        local a = l - m - c
+        fit = c <= l and a >= 0 and q * max(0, p - max(0, now - w)) <= a * p
+      end
+      all = all and fit
+      if i == last then break end
+      i = i + 1
+      algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
+          sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+    end
   else
-    return redis.error_reply('gatehouse: unknown algorithm ' .. code)
+    if not sl then sl, cc = slow() end
+    local perm = {
+      algo = algo == 4 and sl or cc, key = KEYS[k], aux = KEYS[k + 1],
+      l = l, p = p, c = c, u = 0, fit = false
+    }
+    perm.algo(perm, 'load')
+    if op == 'a' then
+      perm.fit = perm.algo(perm, 'fits')
+      all = all and perm.fit
+    end
+    slowPermits = slowPermits or {}
+    slowPermits[i] = perm
   end
-  -- Every field named in the constructor, so the table is sized once.
-  local p = {
-    algo = algo,
-    key = KEYS[2 * i - 1], aux = KEYS[2 * i],
-    l = tonumber(ARGV[a + 2]), p = tonumber(ARGV[a + 3]), b = tonumber(ARGV[a + 4]),
-    unit = tonumber(ARGV[a + 5]), rate = tonumber(ARGV[a + 6]), cap = tonumber(ARGV[a + 7]),
-    c = tonumber(ARGV[a + 8]), end1 = tonumber(ARGV[a + 9]), end2 = tonumber(ARGV[a + 10]),
-    s = 0, t = 0, e = 0, n = 0, w = 0, m = 0, u = 0, fit = false
-  }
-  local failed = algo(p, 'load')
-  if failed then return failed end
-  permits[i] = p
-end
-
-if op == 's' then
-  local p = permits[1]
-  p.algo(p, 'settle', tonumber(ARGV[4]))
-  p.algo(p, 'save', p.algo(p, 'reset'))
-  return 1
+  i = i + 1
 end
 
 if op == 'r' then
-  local p = permits[1]
-  if call('ZREM', p.key, lease) == 1 then
-    call('HDEL', p.aux, lease)
+  local perm = slowPermits[1]
+  if call('ZREM', perm.key, lease) == 1 then
+    call('HDEL', perm.aux, lease)
   end
-  if call('EXISTS', p.key) == 0 then call('DEL', p.aux) end
+  if call('EXISTS', perm.key) == 0 then call('DEL', perm.aux) end
   return 1
 end
 
--- Acquire: check every permit, then consume all or none.
-local all = true
-for i = 1, count do
-  local p = permits[i]
-  local fit = p.algo(p, 'fits')
-  p.fit = fit
-  all = all and fit
-end
-if all then
-  for i = 1, count do permits[i].algo(permits[i], 'consume') end
-end
-local reply = {all and 1 or 0, 0, 0}
-local deciding = 0
-local bestRemaining, bestReset, retryAfter = 0, 0, 0
-for i = 1, count do
-  local p = permits[i]
-  local algo = p.algo
-  local remaining = algo(p, 'remaining')
-  local reset = algo(p, 'reset')
-  reply[2 + 2 * i] = remaining
-  reply[3 + 2 * i] = reset
-  if all then
-    if deciding == 0 or remaining < bestRemaining
-        or (remaining == bestRemaining and reset > bestReset) then
-      deciding, bestRemaining, bestReset = i, remaining, reset
+local settle = op == 's'
+local delta = settle and tonumber(ARGV[4]) or 0
+local acquire = op == 'a'
+local consume = all and acquire
+local reply = spack('<d', all and 1 or 0)
+local hset, h, hashKey, expiresAt, need
+i = 1
+while i <= n do
+  local algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
+      sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+  local remaining, reset, retry, ttl = 0, 0, 0, 0
+  if algo <= 3 then
+    if not hashKey then
+      hashKey, expiresAt, need = KEYS[k], S[4 * i], 0
+      hset = {'HSET', hashKey, false, false, false, false, false, false, false, false}
+      h = 2
     end
-  elseif not p.fit then
-    local wait = algo(p, 'retry')
-    if wait > retryAfter then deciding, retryAfter = i, wait end
+    local v
+    if algo == 1 then
+      local s = S[4 * i - 3]
+      if consume then s = s - c * unit
+      elseif settle then
+        if delta < 0 then s = min(cap, s + min(-delta, c) * unit)
+        else s = max(-cap, s - min(delta, 2 * b) * unit) end
+      end
+      if unit == 1 then remaining = max(0, s) else remaining = fdiv(max(0, s), unit) end
+      reset = cdiv(cap - s, rate)
+      ttl = reset
+      if acquire and not all and not (c <= b and s >= c * unit) then
+        if c > b then retry = p else retry = max(1, cdiv(c * unit - s, rate)) end
+      end
+      v = spack('<dd', s, S[4 * i - 2])
+    elseif algo == 2 then
+      local e, m = S[4 * i - 3], S[4 * i - 2]
+      if consume then m = m + c
+      elseif settle then
+        if delta < 0 then m = max(0, m - min(-delta, c))
+        else m = min(2 * l, m + min(delta, 2 * l)) end
+      end
+      remaining = max(0, l - m)
+      if m > 0 then reset = e - now end
+      ttl = e - now
+      if acquire and not all and not (c <= l and m + c <= l) then
+        if c > l then retry = p else retry = max(1, e - now) end
+      end
+      v = spack('<dd', e, m)
+    else
+      local w, m, q = S[4 * i - 3], S[4 * i - 2], S[4 * i - 1]
+      if consume then m = m + c
+      elseif settle then
+        if delta < 0 then
+          local refund = min(-delta, c)
+          local left = refund - m
+          if left > 0 then q = max(0, q - left) end
+          m = max(0, m - refund)
+        else
+          m = min(2 * l, m + min(delta, 2 * l))
+        end
+      end
+      local weight = max(0, p - max(0, now - w))
+      remaining = max(0, l - (m + cdiv(q * weight, p)))
+      if m > 0 then reset = w + 2 * p - now elseif q > 0 then reset = w + p - now end
+      ttl = reset
+      local a = l - m - c
+      if acquire and not all and not (c <= l and a >= 0 and q * weight <= a * p) then
+        if c > l then retry = p
+        else
+          local at
+          if a < 0 then at = w + p + (p - fdiv((l - c) * p, m))
+          else at = w + (p - fdiv(a * p, q)) end
+          retry = max(1, at - now)
+        end
+      end
+      v = spack('<ddd', w, m, q)
+    end
+    hset[h + 1] = ARGV[5 + i]
+    hset[h + 2] = v
+    h = h + 2
+    need = max(need, now + ttl + MARGIN)
+    if i == last then
+      -- The hash lives as long as its longest-lived field: its deadline only moves forward,
+      -- in whole seconds, so PEXPIRE runs at most about once a second per hash.
+      if need > expiresAt then
+        expiresAt = (floor(need / 1000000) + 1) * 1000000
+        hset[h + 1] = '~'
+        hset[h + 2] = spack('<d', expiresAt)
+        call(unpack(hset, 1, h + 2))
+        call('PEXPIRE', hashKey, format('%d', cdiv(expiresAt - now, 1000)))
+      else
+        call(unpack(hset, 1, h))
+      end
+      hashKey = nil
+    end
+  else
+    local perm = slowPermits[i]
+    local algo = perm.algo
+    if consume then algo(perm, 'consume')
+    elseif settle then algo(perm, 'settle', delta) end
+    remaining = algo(perm, 'remaining')
+    reset = algo(perm, 'reset')
+    if acquire and not all and not perm.fit then retry = algo(perm, 'retry') end
+    algo(perm, 'save', reset)
   end
-  algo(p, 'save', reset)
+  reply = reply .. spack('<ddd', remaining, reset, retry)
+  i = i + 1
 end
-reply[2] = deciding - 1
-reply[3] = retryAfter
+if settle then return 1 end
 return reply
