@@ -10,7 +10,8 @@ JMH_OPTS=${JMH_OPTS:--wi 3 -w 1 -i 5 -r 1 -f 1}
 JAR=benchmarks/target/gateway-benchmarks.jar
 mkdir -p "$OUT"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    mvn -B -q -pl benchmarks -am package -DskipTests
+    # clean: the shade plugin would otherwise re-shade its own previous output and keep stale classes
+    mvn -B -q -pl benchmarks -am clean package -DskipTests
 fi
 { echo "date: $(date -u +%FT%TZ)"; echo "nproc: $(nproc)"; uptime; java -version 2>&1;
   redis-server --version 2>/dev/null || echo "redis-server: not installed"; } > "$OUT/machine.txt"

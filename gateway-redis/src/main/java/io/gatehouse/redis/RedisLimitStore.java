@@ -93,7 +93,9 @@ public final class RedisLimitStore implements LimitStore {
     static final String SCRIPT_SHA = sha1(SCRIPT);
     private static final byte[] SCRIPT_BYTES = SCRIPT.getBytes(StandardCharsets.UTF_8);
     private static final byte[] SCRIPT_SHA_BYTES = SCRIPT_SHA.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EMPTY = new byte[0];
+    private static final int ACQUIRE = 1;
+    private static final int SETTLE = 2;
+    private static final int RELEASE = 3;
     /** Per permit: algorithm, key index, last, L, P, B, unit, rate, cap, cost, end1, end2. */
     private static final int NUMBERS_PER_PERMIT = 12;
 
@@ -138,7 +140,7 @@ public final class RedisLimitStore implements LimitStore {
             throw new IllegalArgumentException("a request needs at least one permit");
         }
         Call call = new Call(permits, leaseId == null ? "" : leaseId);
-        byte[] reply = (byte[]) call(call.keys, call.args("a", 0));
+        byte[] reply = (byte[]) call(call.keys, call.args(ACQUIRE, 0));
         ByteBuffer values = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
         boolean allowed = values.getDouble() == 1.0;
         long[] remaining = new long[count];
@@ -177,7 +179,7 @@ public final class RedisLimitStore implements LimitStore {
             return;
         }
         Call call = new Call(List.of(permit), "");
-        call(call.keys, call.args("s", delta));
+        call(call.keys, call.args(SETTLE, delta));
     }
 
     @Override
@@ -186,7 +188,7 @@ public final class RedisLimitStore implements LimitStore {
             return;
         }
         Call call = new Call(List.of(permit), leaseId == null ? "" : leaseId);
-        call(call.keys, call.args("r", 0));
+        call(call.keys, call.args(RELEASE, 0));
     }
 
     /**
@@ -281,19 +283,19 @@ public final class RedisLimitStore implements LimitStore {
             }
         }
 
-        List<byte[]> args(String op, long delta) {
-            List<byte[]> args = new ArrayList<>(5 + fields.length);
-            args.add(op.getBytes(StandardCharsets.US_ASCII));
-            args.add(clock == null ? EMPTY : Long.toString(clock.micros())
-                    .getBytes(StandardCharsets.US_ASCII));
-            args.add(leaseId.getBytes(StandardCharsets.UTF_8));
-            args.add(Long.toString(delta).getBytes(StandardCharsets.US_ASCII));
-            ByteBuffer packed = ByteBuffer.allocate(Double.BYTES * numbers.length)
+        /** ARGV for {@code op} (1 acquire, 2 settle, 3 release); see {@code limits.lua}. */
+        List<byte[]> args(int op, long delta) {
+            ByteBuffer packed = ByteBuffer.allocate(Double.BYTES * (3 + numbers.length))
                     .order(ByteOrder.LITTLE_ENDIAN);
+            packed.putDouble(op);
+            packed.putDouble(clock == null ? -1 : clock.micros());
+            packed.putDouble(delta);
             for (double number : numbers) {
                 packed.putDouble(number);
             }
+            List<byte[]> args = new ArrayList<>(2 + fields.length);
             args.add(packed.array());
+            args.add(leaseId.getBytes(StandardCharsets.UTF_8));
             for (byte[] field : fields) {
                 args.add(field);
             }

@@ -2,16 +2,14 @@
 -- The math is the one defined in the package documentation of io.gatehouse.limit, over
 -- integers below 2^53 (exact in Lua's doubles); comments name its symbols.
 --
--- ARGV[1] op: 'a' acquire, 's' settle, 'r' release
--- ARGV[2] now in microseconds, or '' to read the server's TIME
--- ARGV[3] lease id (acquire, release)
--- ARGV[4] settle: actual cost minus reserved cost
--- ARGV[5] the permits' numbers: twelve little-endian doubles per permit: algorithm (1 token
---         bucket, 2 fixed window, 3 sliding window, 4 sliding log, 5 concurrency), k (index in
---         KEYS of its state), last (index of the last permit stored in the same hash), L, P, B,
---         unit, rate, cap, cost, end1, end2 (calendar fixed windows: window ends computed by the
---         gateway, else 0)
--- ARGV[5 + i] the field of permit i in its hash (token buckets and windows)
+-- ARGV[1] the numbers, little-endian doubles: op (1 acquire, 2 settle, 3 release), now in
+--         microseconds (-1: read the server's TIME), the settled cost minus the reserved one;
+--         then twelve per permit: algorithm (1 token bucket, 2 fixed window, 3 sliding window,
+--         4 sliding log, 5 concurrency), k (index in KEYS of its state), last (index of the
+--         last permit stored in the same hash), L, P, B, unit, rate, cap, cost, end1, end2
+--         (calendar fixed windows: window ends computed by the gateway, else 0)
+-- ARGV[2] lease id (acquire, release)
+-- ARGV[2 + i] the field of permit i in its hash (token buckets and windows)
 -- KEYS: one hash per limit key for token buckets and windows, holding one field per rule and
 --       '~' (when the hash expires, script time); two keys per sliding log or concurrency
 --       permit (its sorted set, then its companion)
@@ -31,19 +29,16 @@ local floor, max, min = math.floor, math.max, math.min
 local format = string.format
 local sunpack, spack = struct.unpack, struct.pack
 local tonumber = tonumber
-local op = ARGV[1]
-local now
-if ARGV[2] ~= '' then
-  now = tonumber(ARGV[2])
-else
+local NUM = ARGV[1]
+local op, now, delta = sunpack('<ddd', NUM)
+if now < 0 then
   local t = call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local lease = ARGV[3]
-local NUM = ARGV[5]
+local lease = ARGV[2]
 local WIDTH = 96
 local FORMAT = '<dddddddddddd'
-local n = #ARGV - 5
+local n = #ARGV - 2
 
 -- a // b for a >= 0, b > 0, corrected for the rounding of a / b.
 local function fdiv(a, b)
@@ -212,13 +207,13 @@ local all = true
 local i = 1
 while i <= n do
   local algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
-      sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+      sunpack(FORMAT, NUM, i * WIDTH - 71)
   if algo <= 3 then
     local vals
     if last > i then
-      vals = call('HMGET', KEYS[k], '~', unpack(ARGV, 5 + i, 5 + last))
+      vals = call('HMGET', KEYS[k], '~', unpack(ARGV, 2 + i, 2 + last))
     else
-      vals = call('HMGET', KEYS[k], '~', ARGV[5 + i])
+      vals = call('HMGET', KEYS[k], '~', ARGV[2 + i])
     end
     local first = i
     S[4 * i] = vals[1] and sunpack('<d', vals[1]) or 0
@@ -267,7 +262,7 @@ while i <= n do
       if i == last then break end
       i = i + 1
       algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
-          sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+          sunpack(FORMAT, NUM, i * WIDTH - 71)
     end
   else
     if not sl then sl, cc = slow() end
@@ -276,7 +271,7 @@ while i <= n do
       l = l, p = p, c = c, u = 0, fit = false
     }
     perm.algo(perm, 'load')
-    if op == 'a' then
+    if op == 1 then
       perm.fit = perm.algo(perm, 'fits')
       all = all and perm.fit
     end
@@ -286,7 +281,7 @@ while i <= n do
   i = i + 1
 end
 
-if op == 'r' then
+if op == 3 then
   local perm = slowPermits[1]
   if call('ZREM', perm.key, lease) == 1 then
     call('HDEL', perm.aux, lease)
@@ -295,16 +290,15 @@ if op == 'r' then
   return 1
 end
 
-local settle = op == 's'
-local delta = settle and tonumber(ARGV[4]) or 0
-local acquire = op == 'a'
+local settle = op == 2
+local acquire = op == 1
 local consume = all and acquire
 local reply = spack('<d', all and 1 or 0)
 local hset, h, hashKey, expiresAt, need
 i = 1
 while i <= n do
   local algo, k, last, l, p, b, unit, rate, cap, c, end1, end2 =
-      sunpack(FORMAT, NUM, (i - 1) * WIDTH + 1)
+      sunpack(FORMAT, NUM, i * WIDTH - 71)
   local remaining, reset, retry, ttl = 0, 0, 0, 0
   if algo <= 3 then
     if not hashKey then
@@ -370,7 +364,7 @@ while i <= n do
       end
       v = spack('<ddd', w, m, q)
     end
-    hset[h + 1] = ARGV[5 + i]
+    hset[h + 1] = ARGV[2 + i]
     hset[h + 2] = v
     h = h + 2
     need = max(need, now + ttl + MARGIN)
