@@ -63,8 +63,9 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *
  * <p><b>Expiry.</b> Every key carries a TTL of at least the time until its state equals a fresh
  * one plus one second. A hash lives as long as its longest-lived field: its deadline only moves
- * forward, in whole seconds, so a request that touches only a short limit never cuts short a
- * day's quota kept in the same hash, and {@code PEXPIRE} runs about once a second per hash.
+ * forward, in steps of ten seconds, so a request that touches only a short limit never cuts short
+ * a day's quota kept in the same hash, and {@code PEXPIRE} runs about once per step per hash (an
+ * idle hash may so outlive its states by up to ten seconds).
  * The deadline is kept in the server's time: a failover to a replica whose clock runs more than
  * a second ahead may let a hash expire early, which forgets its counts (errs towards admitting).
  *

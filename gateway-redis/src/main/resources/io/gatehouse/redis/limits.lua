@@ -24,6 +24,8 @@
 -- leases, built only when a request uses one, keep a table per permit.
 
 local MARGIN = 1000000
+-- A hash's deadline moves in steps of ten seconds.
+local STEP = 10000000
 local call = redis.call
 local floor, max, min = math.floor, math.max, math.min
 local format = string.format
@@ -370,9 +372,9 @@ while i <= n do
     need = max(need, now + ttl + MARGIN)
     if i == last then
       -- The hash lives as long as its longest-lived field: its deadline only moves forward,
-      -- in whole seconds, so PEXPIRE runs at most about once a second per hash.
+      -- in steps of ten seconds, so PEXPIRE runs at most about once per step per hash.
       if need > expiresAt then
-        expiresAt = (floor(need / 1000000) + 1) * 1000000
+        expiresAt = (floor(need / STEP) + 1) * STEP
         hset[h + 1] = '~'
         hset[h + 2] = spack('<d', expiresAt)
         call(unpack(hset, 1, h + 2))

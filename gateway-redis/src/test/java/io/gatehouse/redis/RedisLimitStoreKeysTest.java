@@ -225,6 +225,18 @@ class RedisLimitStoreKeysTest {
     }
 
     @Test
+    void aHashExpiresNoSoonerThanItsStateIsFreshAndAtMostTenSecondsLater() {
+        RedisLimitStore store = RedisLimitStore.builder(jedis).clock(new FakeMicroClock(0))
+                .build();
+        // One of ten tokens per hour taken: full again after 360 s, plus the 1 s margin.
+        store.tryAcquire(List.of(new Permit(PER_HOUR, "alice", 1)), "x");
+
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.pttl("gatehouse:limit:{alice}")).isBetween(361_000L, 370_000L);
+        }
+    }
+
+    @Test
     void aHashOutlivesItsLongestStateWhateverTouchesItLater() {
         FakeMicroClock clock = new FakeMicroClock(0);
         RedisLimitStore store = RedisLimitStore.builder(jedis).clock(clock).build();
