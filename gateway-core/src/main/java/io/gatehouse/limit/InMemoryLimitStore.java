@@ -75,7 +75,43 @@ final class InMemoryLimitStore implements LimitStore {
     /** Decides without building a verdict: on a known key this allocates nothing. */
     @Override
     public boolean tryConsume(List<Permit> permits, String leaseId) {
+        if (permits.size() == 1) {
+            return consumeOne(permits.get(0), leaseId);
+        }
         return decide(permits, leaseId, false).allowed();
+    }
+
+    /** One permit, no verdict: the commonest decision, without the per-thread scratch. */
+    private boolean consumeOne(Permit permit, String leaseId) {
+        LimitRule rule = permit.rule();
+        long cost = permit.cost();
+        while (true) {
+            KeyStates holder = holderFor(permit.key());
+            long now = 0;
+            boolean known = false;
+            boolean allowed = false;
+            synchronized (holder) {
+                LimitState state = holder.retired ? null : holder.find(rule);
+                if (state != null) {
+                    known = true;
+                    now = clock.micros();
+                    state.lastUsed = now;
+                    state.advance(rule, now);
+                    allowed = state.fits(rule, cost, leaseId, now);
+                    if (allowed) {
+                        state.consume(rule, cost, leaseId, now);
+                    }
+                }
+            }
+            if (known) {
+                if (now >= nextSweep) {
+                    scheduleSweep(now);
+                }
+                return allowed;
+            }
+            // Added outside every monitor: the cache may not be touched while one is held.
+            addState(rule, permit.key());
+        }
     }
 
     private Verdict decide(List<Permit> permits, String leaseId, boolean report) {

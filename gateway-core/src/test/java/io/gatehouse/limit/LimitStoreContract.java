@@ -85,6 +85,48 @@ public abstract class LimitStoreContract {
         assertThat(verdict.retryAfterMicros()).as("retry-after").isEqualTo(retryAfterMicros);
     }
 
+    // ---------------------------------------------------------------- tryConsume
+
+    @Test
+    void tryConsumeDecidesExactlyAsTryAcquireDoes() {
+        // The same seeded trace on two keys: one decided by tryAcquire, one by tryConsume.
+        LimitRule[] rules = {
+            LimitRule.tokenBucket("tb", 5, Duration.ofSeconds(10)),
+            LimitRule.fixedWindow("fw", 5, Duration.ofSeconds(10)),
+            LimitRule.slidingWindow("sw", 5, Duration.ofSeconds(10)),
+            LimitRule.slidingLog("sl", 5, Duration.ofSeconds(10)),
+            LimitRule.concurrency("cc", 3, Duration.ofSeconds(10)),
+        };
+        java.util.Random random = new java.util.Random(42);
+        int admitted = 0;
+        int refused = 0;
+        for (int step = 0; step < 400; step++) {
+            clock.advanceMicros(random.nextInt(2 * (int) SECOND));
+            List<Permit> onAcquire = new ArrayList<>();
+            List<Permit> onConsume = new ArrayList<>();
+            int first = random.nextInt(rules.length);
+            int count = 1 + random.nextInt(2);
+            long cost = 1 + random.nextInt(2);
+            for (int i = 0; i < count; i++) {
+                LimitRule rule = rules[(first + i) % rules.length];
+                onAcquire.add(permit(rule, "acquire", cost));
+                onConsume.add(permit(rule, "consume", cost));
+            }
+            String lease = "lease-" + step;
+            boolean expected = store.tryAcquire(onAcquire, lease).allowed();
+
+            assertThat(store.tryConsume(onConsume, lease)).as("step %d", step)
+                    .isEqualTo(expected);
+            if (expected) {
+                admitted++;
+            } else {
+                refused++;
+            }
+        }
+        assertThat(admitted).as("admitted").isGreaterThan(50);
+        assertThat(refused).as("refused").isGreaterThan(50);
+    }
+
     // ---------------------------------------------------------------- token bucket
 
     private static final LimitRule TEN_PER_HOUR =
