@@ -10,6 +10,7 @@ import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.distributed.serialization.Mapper;
 import io.github.bucket4j.redis.jedis.Bucket4jJedis;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,6 +123,47 @@ final class RedisScenarios implements AutoCloseable {
             require(bucket4jOneMany[i].tryConsume(1), "Bucket4j admits every key");
             require(bucket4jThreeMany[i].tryConsume(1), "Bucket4j three admit every key");
         }
+    }
+
+    /**
+     * What any script deciding three limits of one key must do at the least, without deciding:
+     * the same KEYS and ARGV as {@link RedisLimitStore}'s call (one hash, the packed numbers,
+     * the lease id, three fields), {@code TIME}, one {@code HMGET} of the three fields and the
+     * deadline, then either nothing ({@link #floorRead}) or one {@code HSET} of three 16-byte
+     * values ({@link #floorReadWrite}), and a reply of the same ten doubles.
+     */
+    static final String FLOOR_READ = "local t = redis.call('TIME')\n"
+            + "local v = redis.call('HMGET', KEYS[1], '~', ARGV[3], ARGV[4], ARGV[5])\n"
+            + "return struct.pack('<dddddddddd', 1, t[2], 1, 0, 1, 1, 0, 1, 1, 0)";
+    static final String FLOOR_READ_WRITE = "local t = redis.call('TIME')\n"
+            + "local v = redis.call('HMGET', KEYS[1], '~', ARGV[3], ARGV[4], ARGV[5])\n"
+            + "local s = struct.pack('<dd', t[1], t[2])\n"
+            + "redis.call('HSET', KEYS[1], ARGV[3], s, ARGV[4], s, ARGV[5], s)\n"
+            + "return struct.pack('<dddddddddd', 1, t[2], 1, 0, 1, 1, 0, 1, 1, 0)";
+
+    private byte[] floorReadSha;
+    private byte[] floorReadWriteSha;
+    private List<byte[]> floorKeys;
+    private List<byte[]> floorArgs;
+
+    /** Loads the floor scripts; their arguments mimic a three-limit decision's. */
+    void loadFloorScripts() {
+        floorReadSha = jedis.scriptLoad(FLOOR_READ).getBytes(StandardCharsets.US_ASCII);
+        floorReadWriteSha = jedis.scriptLoad(FLOOR_READ_WRITE)
+                .getBytes(StandardCharsets.US_ASCII);
+        floorKeys = List.of("gatehouse:limit:{floor}".getBytes(StandardCharsets.UTF_8));
+        floorArgs = List.of(new byte[8 * (3 + 12 * 3)], LEASE.getBytes(StandardCharsets.UTF_8),
+                "per-second:tb:1000000000:1000000:1000000000".getBytes(StandardCharsets.UTF_8),
+                "per-minute:tb:6000000000:60000000:6000000000".getBytes(StandardCharsets.UTF_8),
+                "per-hour:tb:7200000000:3600000000:7200000000".getBytes(StandardCharsets.UTF_8));
+    }
+
+    Object floorRead() {
+        return jedis.evalsha(floorReadSha, floorKeys, floorArgs);
+    }
+
+    Object floorReadWrite() {
+        return jedis.evalsha(floorReadWriteSha, floorKeys, floorArgs);
     }
 
     static void require(boolean condition, String what) {
