@@ -33,6 +33,9 @@ for threads in 1 8; do
 done
 java -cp "$JAR" io.gatehouse.benchmarks.RedisCommandsPerDecision > "$OUT/redis-commands.txt" 2>&1
 
+# The JVM's install path says nothing about the result and names this machine's layout.
+sed -i -E 's#(VM invoker: |"jvm" : ")[^"]*/bin/java#\1$JAVA_HOME/bin/java#' "$OUT"/*.txt "$OUT"/*.json
+
 java -cp "$JAR" io.gatehouse.benchmarks.ResultTables "$OUT"/in-memory-t*.json "$OUT"/redis-t*.json \
     > "$OUT/tables.md"
 cat "$OUT/tables.md" "$OUT/redis-commands.txt"
