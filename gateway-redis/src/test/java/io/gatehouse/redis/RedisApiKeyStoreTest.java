@@ -23,11 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -38,27 +37,15 @@ class RedisApiKeyStoreTest extends ApiKeyStoreContract {
     private static final String HASH_B = "b".repeat(64);
     private static final Instant CREATED = Instant.parse("2026-01-01T00:00:00Z");
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    @BeforeEach
-    void emptyRedis() {
-        if (!redis.isRunning()) {
-            redis.restart();
-        }
-        redis.flushAll();
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     @AfterEach
@@ -70,8 +57,6 @@ class RedisApiKeyStoreTest extends ApiKeyStoreContract {
 
     @Override
     protected ApiKeyStore newStore() {
-        // Runs before this class's own @BeforeEach: bring Redis to a known, empty state here.
-        emptyRedis();
         try {
             return instance();
         } catch (InterruptedException e) {

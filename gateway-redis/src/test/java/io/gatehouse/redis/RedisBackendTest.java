@@ -20,26 +20,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /** Two gateways built on one Redis URL each share limits and keys. */
 class RedisBackendTest {
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     /** Generous timeouts: this test is about sharing, not about a busy machine's latency. */
@@ -64,7 +60,6 @@ class RedisBackendTest {
 
     @Test
     void twoGatewaysOnOneRedisUrlEnforceOneLimitAndShareKeys() throws Exception {
-        redis.flushAll();
         Set<String> threadsBefore = threadNames();
         try (RedisBackend first = backend();
                 RedisBackend second = backend()) {
@@ -100,7 +95,6 @@ class RedisBackendTest {
 
     @Test
     void usageOfCompletedRequestsIsCountedExactlyAcrossTwoGateways() throws Exception {
-        redis.flushAll();
         try (RedisBackend first = backend();
                 RedisBackend second = backend()) {
             Route chat = Route.builder("chat", "/chat").cost(3).build();

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentineled;
@@ -21,18 +21,14 @@ class RedisConnectionsServerTest {
     /** For tests about behaviour, not timeouts: a busy machine must not fail them. */
     private static final Duration RELAXED = Duration.ofSeconds(1);
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.keptBetweenTests();
+
     private static RedisServer redis;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     @Test

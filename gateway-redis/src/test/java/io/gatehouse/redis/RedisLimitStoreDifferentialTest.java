@@ -15,8 +15,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.UnifiedJedis;
@@ -41,29 +41,22 @@ class RedisLimitStoreDifferentialTest {
     private static final List<String> KEYS = List.of("a", "b");
     private static final List<String> LEASES = List.of("l1", "l2", "l3", "l4");
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest()
+            .withClient(Duration.ofSeconds(2));
+
     private static RedisServer redis;
     private static UnifiedJedis jedis;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        jedis = RedisConnections.parse(redis.url()).commandTimeout(Duration.ofSeconds(2)).build();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (jedis != null) {
-            jedis.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+    static void useRedis() {
+        redis = REDIS.server();
+        jedis = REDIS.client();
     }
 
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
     void redisDecidesExactlyLikeTheInMemoryStore(long seed) {
-        redis.flushAll();
         Random random = new Random(seed);
         FakeMicroClock clock = new FakeMicroClock();
         LimitStore memory = LimitStores.inMemory(clock);

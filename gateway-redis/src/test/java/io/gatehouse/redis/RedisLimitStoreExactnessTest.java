@@ -17,8 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,18 +33,14 @@ class RedisLimitStoreExactnessTest {
     private static final int CALLS_PER_THREAD = 12;
     private static final int LIMIT = 50;
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     private static LimitRule rule(Algorithm algorithm) {
@@ -62,7 +58,6 @@ class RedisLimitStoreExactnessTest {
     @ParameterizedTest
     @EnumSource(Algorithm.class)
     void fourInstancesOfEightThreadsAdmitExactlyTheLimit(Algorithm algorithm) throws Exception {
-        redis.flushAll();
         LimitRule rule = rule(algorithm);
         List<GatewayFixture> instances = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {

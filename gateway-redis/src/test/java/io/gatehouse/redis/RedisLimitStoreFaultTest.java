@@ -21,11 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Redis stopped, paused, frozen and restarted under a real gateway: each failure policy decides
@@ -38,28 +37,16 @@ class RedisLimitStoreFaultTest {
     /** Far above the 250 ms command timeout: proves the bound, not the machine's speed. */
     private static final Duration BUDGET = Duration.ofMillis(1_000);
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
     private final List<GatewayFixture> fixtures = new ArrayList<>();
     private int users;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    @BeforeEach
-    void healthyRedis() {
-        if (!redis.isRunning()) {
-            redis.restart();
-        }
-        redis.flushAll();
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     @AfterEach

@@ -16,10 +16,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -33,28 +32,17 @@ class RedisLimitStoreKeysTest {
     private static final LimitRule IN_FLIGHT =
             LimitRule.concurrency("in-flight", 2, Duration.ofSeconds(30));
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest()
+            .withClient(Duration.ofSeconds(2));
+
     private static RedisServer redis;
     private static UnifiedJedis jedis;
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-        jedis = RedisConnections.parse(redis.url()).commandTimeout(Duration.ofSeconds(2)).build();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (jedis != null) {
-            jedis.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    @BeforeEach
-    void emptyRedis() {
-        redis.flushAll();
+    static void useRedis() {
+        redis = REDIS.server();
+        jedis = REDIS.client();
     }
 
     private static Set<String> fields(String key) {

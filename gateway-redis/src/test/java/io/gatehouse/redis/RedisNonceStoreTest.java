@@ -9,29 +9,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
 /** Core's nonce store contract against standalone Redis, plus sharing and outages. */
 class RedisNonceStoreTest extends NonceStoreContract {
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     @AfterEach
@@ -44,10 +40,6 @@ class RedisNonceStoreTest extends NonceStoreContract {
 
     @Override
     protected NonceStore newStore() {
-        if (!redis.isRunning()) {
-            redis.restart();
-        }
-        redis.flushAll();
         return instance(RedisCircuitBreaker.withDefaults());
     }
 
@@ -85,7 +77,6 @@ class RedisNonceStoreTest extends NonceStoreContract {
         java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
         RedisCircuitBreaker breaker = RedisCircuitBreaker.builder().failureThreshold(2)
                 .probeInterval(Duration.ofSeconds(1)).nanoTicker(nanos::get).build();
-        newStore();
         RedisNonceStore store = instance(breaker);
         Instant until = Instant.now().plus(Duration.ofMinutes(5));
         redis.stop();

@@ -11,11 +11,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -25,27 +24,15 @@ class RedisUsageCountersTest {
     private static final Instant NOON = Instant.parse("2036-03-10T12:00:00Z");
     private static final LocalDate DAY = LocalDate.of(2036, 3, 10);
 
+    @RegisterExtension
+    static final RedisServerExtension REDIS = RedisServerExtension.emptiedBeforeEachTest();
+
     private static RedisServer redis;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    @BeforeEach
-    void emptyRedis() {
-        if (!redis.isRunning()) {
-            redis.restart();
-        }
-        redis.flushAll();
+    static void useRedis() {
+        redis = REDIS.server();
     }
 
     @AfterEach
