@@ -11,7 +11,7 @@ JAR=benchmarks/target/gateway-benchmarks.jar
 mkdir -p "$OUT"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     # clean: the shade plugin would otherwise re-shade its own previous output and keep stale classes
-    mvn -B -q -pl benchmarks -am clean package -DskipTests
+    ./mvnw -B -q -pl benchmarks -am clean package -DskipTests
 fi
 { echo "date: $(date -u +%FT%TZ)"; echo "nproc: $(nproc)"; uptime; java -version 2>&1;
   redis-server --version 2>/dev/null || echo "redis-server: not installed"; } > "$OUT/machine.txt"
