@@ -56,10 +56,10 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  * holds little-endian IEEE-754 doubles (exact integers below 2^53): a token bucket
  * {@code S T}, a fixed window {@code E N}, a sliding window {@code W N M}; field {@code ~} holds
  * the hash's deadline. One {@code HMGET} reads and one {@code HSET} writes all states of a key:
- * three limits of one principal cost three commands inside the script, not six. A sliding log
- * is a sorted set plus {@code ...:aux} (its sum); a concurrency limit is a sorted set of lease
- * ids scored by expiry plus {@code ...:aux} (lease id to cost), so leases expire on their own
- * when a gateway dies holding them.
+ * three limits of one principal cost two commands inside the script besides {@code TIME}, not
+ * six. A sliding log is a sorted set plus {@code ...:aux} (its sum); a concurrency limit is a
+ * sorted set of lease ids scored by expiry plus {@code ...:aux} (lease id to cost), so leases
+ * expire on their own when a gateway dies holding them.
  *
  * <p><b>Expiry.</b> Every key carries a TTL of at least the time until its state equals a fresh
  * one plus one second. A hash lives as long as its longest-lived field: its deadline only moves
