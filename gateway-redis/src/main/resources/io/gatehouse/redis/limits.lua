@@ -18,8 +18,8 @@
 -- permit fits). Settle and release reply 1.
 --
 -- Speed: Redis runs this body on every call, so every function defined here is a new closure
--- per call and every table a new allocation. Token buckets and windows are decided inline over
--- three flat arrays, read with one HMGET and written with one HSET per hash; their values are
+-- per call and every table a new allocation. Token buckets and windows are decided inline in
+-- one flat array, read with one HMGET and written with one HSET per hash; their values are
 -- packed doubles (struct), far cheaper to read and write than decimal text. Sliding logs and
 -- leases, built only when a request uses one, keep a table per permit.
 
