@@ -31,6 +31,14 @@ for threads in 1 8; do
         > "$OUT/redis-t$threads.txt"
     uptime >> "$OUT/machine.txt"
 done
+# Redis on a core of its own (CPU 1), the benchmark on the other (CPU 0): what the ratios are
+# when Redis does not share its core with the clients, as on a separate host.
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    taskset -c 0 java -jar "$JAR" 'RedisLimiterBenchmark.(ping|floor.*|(one|three)Limits?(HotKey|ManyKeys))$' \
+        $JMH_OPTS -t 8 -jvmArgsAppend -Dredis.cpus=1 -rf json -rff "$OUT/redis-t8-pinned.json" \
+        > "$OUT/redis-t8-pinned.txt"
+    uptime >> "$OUT/machine.txt"
+fi
 java -cp "$JAR" io.gatehouse.benchmarks.RedisCommandsPerDecision > "$OUT/redis-commands.txt" 2>&1
 
 # The JVM's install path says nothing about the result and names this machine's layout.

@@ -7,13 +7,16 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code redis-server} process of its own on a free loopback port, never the shared 6379: no
  * persistence, gone when {@link #close()}d. The binary is {@code redis-server} on the
- * {@code PATH}, or the path in the system property {@code redis.server}.
+ * {@code PATH}, or the path in the system property {@code redis.server}. With the system
+ * property {@code redis.cpus} (a {@code taskset} CPU list, e.g. {@code 1}) the server runs on
+ * those CPUs only, so that a benchmark pinned to the others measures Redis on cores of its own.
  *
  * <p>Not thread-safe; start and stop it from one thread.
  */
@@ -30,14 +33,19 @@ final class RedisServerProcess implements AutoCloseable {
     /** Starts a server and waits until it answers {@code PING}. */
     static RedisServerProcess start() {
         String binary = System.getProperty("redis.server", "redis-server");
+        String cpus = System.getProperty("redis.cpus", "");
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePort();
+            List<String> command = new ArrayList<>();
+            if (!cpus.isEmpty()) {
+                command.addAll(List.of("taskset", "-c", cpus));
+            }
+            command.addAll(List.of(binary, "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--daemonize", "no", "--loglevel", "warning"));
             try {
-                Process process = new ProcessBuilder(List.of(binary,
-                        "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                        "--save", "", "--appendonly", "no", "--daemonize", "no",
-                        "--loglevel", "warning"))
+                Process process = new ProcessBuilder(command)
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();
