@@ -45,6 +45,7 @@ public final class RedisCommandsPerDecision {
         int decisions = args.length > 0 ? Integer.parseInt(args[0]) : 8_000;
         try (RedisScenarios redis = new RedisScenarios()) {
             redis.warmAllKeys();
+            redis.loadFloorScripts();
             int keys = RedisScenarios.KEYS;
             String lease = RedisScenarios.LEASE;
             Map<String, IntPredicate> scenarios = new java.util.LinkedHashMap<>();
@@ -56,6 +57,9 @@ public final class RedisCommandsPerDecision {
                     i -> redis.store.tryConsume(redis.oneLimitMany[i % keys], lease));
             scenarios.put("threeLimitsManyKeys",
                     i -> redis.store.tryConsume(redis.threeLimitsMany[i % keys], lease));
+            // What any one-call script for three limits costs before deciding: RedisScenarios.
+            scenarios.put("floorThreeLimitsRead", i -> redis.floorRead() != null);
+            scenarios.put("floorThreeLimitsReadWrite", i -> redis.floorReadWrite() != null);
             scenarios.put("bucket4jOneLimitHotKey", i -> redis.bucket4jOneHot.tryConsume(1));
             scenarios.put("bucket4jThreeLimitsHotKey", i -> redis.bucket4jThreeHot.tryConsume(1));
             scenarios.put("bucket4jOneLimitManyKeys",
