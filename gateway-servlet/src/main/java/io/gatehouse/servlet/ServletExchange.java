@@ -89,9 +89,20 @@ final class ServletExchange implements Exchange {
         return request.getRemoteAddr();
     }
 
+    /**
+     * The body's length as the request frames it: its {@code Content-Length} when sent; 0 for an
+     * HTTP/1.x request with neither {@code Content-Length} nor {@code Transfer-Encoding}, which
+     * has no body (RFC 9112, section 6.3), so a bodiless GET never opens the container's input
+     * stream; otherwise -1 (chunked, or HTTP/2 and later, where data may follow without a length).
+     */
     @Override
     public long contentLength() {
-        return request.getContentLengthLong();
+        long declared = request.getContentLengthLong();
+        if (declared < 0 && request.getHeader("Transfer-Encoding") == null
+                && request.getProtocol().startsWith("HTTP/1.")) {
+            return 0;
+        }
+        return declared;
     }
 
     @Override
@@ -103,8 +114,7 @@ final class ServletExchange implements Exchange {
             return bodyPrefix;
         }
         int limit = maxBytes == Integer.MAX_VALUE ? maxBytes : maxBytes + 1;
-        long declared = request.getContentLengthLong();
-        if (declared == 0) {
+        if (contentLength() == 0) {
             bodyPrefix = NO_BYTES;
             bodyComplete = true;
             return bodyPrefix;

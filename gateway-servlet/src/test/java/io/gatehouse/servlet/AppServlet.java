@@ -61,6 +61,7 @@ final class AppServlet extends HttpServlet {
                 response.getOutputStream().write("second".getBytes(StandardCharsets.US_ASCII));
             }
             case "/cost" -> {
+                bodies.add(request.getInputStream().readAllBytes());
                 request.setAttribute(GatewayFilter.ACTUAL_COST_ATTRIBUTE, 42L);
                 response.setStatus(200);
             }

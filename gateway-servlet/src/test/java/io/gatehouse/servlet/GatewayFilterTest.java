@@ -160,6 +160,28 @@ class GatewayFilterTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("containers")
+    void aBodilessGetReachesTheApplicationUnwrappedAndEmpty(ServletContainer container)
+            throws Exception {
+        Deployed deployed = on(container);
+
+        // As wrk and most clients send a GET: HTTP/1.1 without Content-Length or
+        // Transfer-Encoding, so no body (RFC 9112, 6.3) and nothing for the gateway to read.
+        try (Socket socket = new Socket("127.0.0.1", deployed.running().port())) {
+            socket.setSoTimeout(10_000);
+            String head = "GET /app/cost HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            BufferedReader reader = new BufferedReader(new InputStreamReader(
+                    socket.getInputStream(), StandardCharsets.UTF_8));
+
+            assertThat(reader.readLine()).startsWith("HTTP/1.1 200 ");
+        }
+        assertThat(deployed.app().replayed).containsExactly(false);
+        assertThat(deployed.app().bodies).containsExactly(new byte[0]);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
     void chunkedBodyTheGatewayReadIsReplayedToTheApplicationExactly(ServletContainer container)
             throws Exception {
         Deployed deployed = on(container);
