@@ -346,15 +346,28 @@ class GatewayFilterTest {
             ServletContainer container) throws Exception {
         Deployed deployed = on(container);
 
-        HttpResponse<byte[]> response = send(request(deployed, "/echo")
-                .header("X-API-Key", TestGateways.GOOD_KEY)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(TWO_MIB))).build());
+        HttpResponse<byte[]> response;
+        try {
+            response = send(request(deployed, "/echo")
+                    .header("X-API-Key", TestGateways.GOOD_KEY)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(TWO_MIB))).build());
+        } catch (IOException closedEarly) {
+            // The 413 is sent before the body is read; a container that then closes with most of
+            // the upload unread resets the connection, and the reset can overtake the response
+            // on its way to a client still sending. The status itself is asserted, without that
+            // race, by oversizedContentLengthIsRefusedBeforeTheClientSendsTheBody.
+            response = null;
+        }
 
-        assertProblem(response, 413, "PAYLOAD_TOO_LARGE", "Payload too large",
-                "the request body exceeds 1048576 bytes");
-        assertThat(JSON.readTree(response.body()).get("max_bytes").asInt()).isEqualTo(1048576);
+        if (response != null) {
+            assertProblem(response, 413, "PAYLOAD_TOO_LARGE", "Payload too large",
+                    "the request body exceeds 1048576 bytes");
+            assertThat(JSON.readTree(response.body()).get("max_bytes").asInt())
+                    .isEqualTo(1048576);
+        }
         assertThat(deployed.app().invocations).isEmpty();
-        assertThat(deployed.gateways().completed("echo")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(deployed.gateways().completed("echo")).isEqualTo(1));
     }
 
     @ParameterizedTest(name = "{0}")
