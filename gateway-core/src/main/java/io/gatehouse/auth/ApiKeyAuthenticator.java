@@ -5,6 +5,7 @@ import io.gatehouse.GatewayRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,12 +25,19 @@ import java.util.Optional;
  * {@link ErrorCode#SERVICE_UNAVAILABLE} and a {@code Retry-After} hint, never with an error
  * that leaks the failure or counts as a failed attempt.
  *
+ * <p>An accepted key's last use is recorded in the store at most once per
+ * {@link #LAST_USE_RESOLUTION} (judged by the record the store returned), so a busy key does not
+ * rewrite its record on every request.
+ *
  * <p>Thread-safe.
  */
 public final class ApiKeyAuthenticator implements Authenticator {
 
     /** The dedicated API key header. */
     public static final String API_KEY_HEADER = "X-API-Key";
+
+    /** How precisely a key's last use is kept: a use this close to the recorded one is not. */
+    public static final Duration LAST_USE_RESOLUTION = Duration.ofSeconds(1);
 
     private final ApiKeyStore store;
     private final KeyHasher hasher;
@@ -102,10 +110,13 @@ public final class ApiKeyAuthenticator implements Authenticator {
             return new AuthResult.Rejected(ErrorCode.FORBIDDEN, "the API key " + record.hint()
                     + " (" + record.keyId() + ") may not be used from this address");
         }
-        try {
-            store.recordUse(record.keyId(), now);
-        } catch (ApiKeyStoreException e) {
-            // Losing a last-use time is harmless (see ApiKeyStore#recordUse).
+        Instant lastUsed = record.lastUsedAt();
+        if (lastUsed == null || !lastUsed.isAfter(now.minus(LAST_USE_RESOLUTION))) {
+            try {
+                store.recordUse(record.keyId(), now);
+            } catch (ApiKeyStoreException e) {
+                // Losing a last-use time is harmless (see ApiKeyStore#recordUse).
+            }
         }
         return new AuthResult.Authenticated(record.toPrincipal());
     }

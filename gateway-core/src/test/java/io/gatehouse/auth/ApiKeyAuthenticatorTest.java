@@ -154,6 +154,24 @@ class ApiKeyAuthenticatorTest {
     }
 
     @Test
+    void aBusyKeyRecordsItsLastUseAtMostOncePerSecond() {
+        NewApiKey key = manager.create("sk_dev_", ApiKeySpec.of("dev", "premium"));
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(apiKey(key.plaintext())).isInstanceOf(AuthResult.Authenticated.class);
+            clock.advance(Duration.ofMillis(99));
+        }
+        assertThat(store.recordedUses.get()).isEqualTo(1);
+
+        clock.advance(Duration.ofMillis(10));
+        apiKey(key.plaintext());
+
+        assertThat(store.recordedUses.get()).isEqualTo(2);
+        assertThat(store.findById(key.keyId()).orElseThrow().lastUsedAt())
+                .isEqualTo(Instant.parse("2026-01-01T00:00:01Z"));
+    }
+
+    @Test
     void storeAnsweringWithAnotherKeysRecordDoesNotAuthenticate() {
         ApiKeyRecord alice = manager.importKey("key_123", ApiKeySpec.of("alice", "premium"));
         // A broken or poisoned store that returns a record for any hash it is asked about.

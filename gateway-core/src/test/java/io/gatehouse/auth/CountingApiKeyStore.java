@@ -10,6 +10,7 @@ class CountingApiKeyStore implements ApiKeyStore {
 
     final ApiKeyStore delegate;
     final AtomicInteger hashLookups = new AtomicInteger();
+    final AtomicInteger recordedUses = new AtomicInteger();
 
     CountingApiKeyStore(ApiKeyStore delegate) {
         this.delegate = delegate;
@@ -38,6 +39,7 @@ class CountingApiKeyStore implements ApiKeyStore {
 
     @Override
     public void recordUse(String keyId, Instant at) {
+        recordedUses.incrementAndGet();
         delegate.recordUse(keyId, at);
     }
 }
