@@ -2,15 +2,10 @@ package io.gatehouse.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.Concurrently;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,26 +36,9 @@ public abstract class NonceStoreContract {
     public void concurrentUsesOfOneNonceSucceedExactlyOnce() throws Exception {
         NonceStore store = newStore();
         String nonce = "race-" + System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<Boolean>> uses = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
-                uses.add(pool.submit(() -> {
-                    start.await();
-                    return store.firstUse("key-a", nonce, soon());
-                }));
-            }
-            start.countDown();
-            int first = 0;
-            for (Future<Boolean> use : uses) {
-                if (use.get(30, TimeUnit.SECONDS)) {
-                    first++;
-                }
-            }
-            assertThat(first).isEqualTo(1);
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Boolean> uses = Concurrently.run(32, 8,
+                i -> () -> store.firstUse("key-a", nonce, soon()), Duration.ofSeconds(30));
+
+        assertThat(uses).containsOnlyOnce(true);
     }
 }

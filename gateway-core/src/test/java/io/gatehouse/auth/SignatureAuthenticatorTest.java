@@ -3,6 +3,7 @@ package io.gatehouse.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.Concurrently;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
 import io.gatehouse.TestExchange;
@@ -14,16 +15,9 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -161,28 +155,10 @@ class SignatureAuthenticatorTest {
     void concurrentReplaysAuthenticateExactlyOnce() throws Exception {
         Map<String, String> added = sign(signer(SignatureAlgorithm.HMAC_SHA256).build(), "POST",
                 BODY);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<AuthResult>> results = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
-                Callable<AuthResult> attempt = () -> {
-                    start.await();
-                    return send("POST", BODY, added);
-                };
-                results.add(pool.submit(attempt));
-            }
-            start.countDown();
-            int authenticated = 0;
-            for (Future<AuthResult> result : results) {
-                if (result.get(10, TimeUnit.SECONDS) instanceof AuthResult.Authenticated) {
-                    authenticated++;
-                }
-            }
-            assertThat(authenticated).isEqualTo(1);
-        } finally {
-            pool.shutdownNow();
-        }
+        List<AuthResult> results = Concurrently.run(32, 8,
+                i -> () -> send("POST", BODY, added), Duration.ofSeconds(10));
+
+        assertThat(results).filteredOn(AuthResult.Authenticated.class::isInstance).hasSize(1);
     }
 
     @Test

@@ -2,19 +2,13 @@ package io.gatehouse.limit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.Concurrently;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -23,33 +17,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class InMemoryLimitStoreConcurrencyTest {
 
     private static final int THREADS = 16;
-    private final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-
-    @AfterEach
-    void stopThreads() {
-        pool.shutdownNow();
-    }
-
     private static LimitRule rule(Algorithm algorithm, long limit) {
         return LimitRule.builder(algorithm.name().toLowerCase(), algorithm)
                 .limit(limit, Duration.ofHours(1)).build();
     }
 
     /** Runs {@code task(thread)} on every thread at once and waits for all. */
-    private void onAllThreads(IntFunction<Callable<Void>> task) throws Exception {
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Void>> done = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            Callable<Void> work = task.apply(t);
-            done.add(pool.submit(() -> {
-                start.await();
-                return work.call();
-            }));
-        }
-        start.countDown();
-        for (Future<Void> future : done) {
-            future.get(60, TimeUnit.SECONDS);
-        }
+    private static void onAllThreads(IntFunction<Callable<Void>> task) throws Exception {
+        Concurrently.run(THREADS, THREADS, task, Duration.ofSeconds(60));
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package io.gatehouse.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.Concurrently;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -10,11 +11,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -559,29 +555,15 @@ public abstract class LimitStoreContract {
     void eightThreadsOnOneKeyAdmitExactlyTheLimit() throws Exception {
         LimitRule hundred = LimitRule.fixedWindow("per-hour-fixed", 100, Duration.ofHours(1));
         AtomicInteger admitted = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                done.add(pool.submit(() -> {
-                    start.await();
-                    for (int i = 0; i < 40; i++) {
-                        if (store.tryAcquire(List.of(permit(hundred, "hot"), permit(TEN_PER_HOUR,
-                                "cold-" + i % 4)), "x").allowed()) {
-                            admitted.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
+        Concurrently.run(8, 8, thread -> () -> {
+            for (int i = 0; i < 40; i++) {
+                if (store.tryAcquire(List.of(permit(hundred, "hot"), permit(TEN_PER_HOUR,
+                        "cold-" + i % 4)), "x").allowed()) {
+                    admitted.incrementAndGet();
+                }
             }
-            start.countDown();
-            for (Future<?> future : done) {
-                future.get(30, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return null;
+        }, Duration.ofSeconds(30));
         // Four cold keys of ten each cap the admissions at 40, under the hot limit of 100.
         assertThat(admitted.get()).isEqualTo(40);
         assertThat(acquire(permit(hundred, "hot")).remaining(0)).isEqualTo(59);

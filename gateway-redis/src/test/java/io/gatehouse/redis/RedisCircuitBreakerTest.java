@@ -3,15 +3,9 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.Concurrently;
 import io.gatehouse.redis.RedisCircuitBreaker.State;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -96,28 +90,14 @@ class RedisCircuitBreakerTest {
         fail();
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         AtomicInteger permitted = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                done.add(pool.submit(() -> {
-                    start.await();
-                    for (int i = 0; i < 1_000; i++) {
-                        if (breaker.tryAcquirePermission()) {
-                            permitted.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
+        Concurrently.run(8, 8, thread -> () -> {
+            for (int i = 0; i < 1_000; i++) {
+                if (breaker.tryAcquirePermission()) {
+                    permitted.incrementAndGet();
+                }
             }
-            start.countDown();
-            for (Future<?> future : done) {
-                future.get(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return null;
+        }, Duration.ofSeconds(10));
         assertThat(permitted.get()).isEqualTo(1);
         assertThat(breaker.snapshot().shortCircuited()).isEqualTo(7_999);
     }

@@ -3,6 +3,7 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.Admission;
+import io.gatehouse.Concurrently;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.limit.Algorithm;
 import io.gatehouse.limit.FailurePolicy;
@@ -11,11 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,33 +67,21 @@ class RedisLimitStoreExactnessTest {
         redis.resetStats();
         AtomicInteger admitted = new AtomicInteger();
         ConcurrentHashMap<ErrorCode, AtomicInteger> refusals = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(INSTANCES * THREADS);
-        CountDownLatch start = new CountDownLatch(1);
         try {
-            List<Future<?>> done = new ArrayList<>();
-            for (GatewayFixture instance : instances) {
-                for (int t = 0; t < THREADS; t++) {
-                    done.add(pool.submit(() -> {
-                        start.await();
-                        for (int i = 0; i < CALLS_PER_THREAD; i++) {
-                            Admission admission = instance.call("hot-user");
-                            if (GatewayFixture.admitted(admission)) {
-                                admitted.incrementAndGet();
-                            } else {
-                                refusals.computeIfAbsent(GatewayFixture.code(admission),
-                                        code -> new AtomicInteger()).incrementAndGet();
-                            }
-                        }
-                        return null;
-                    }));
+            Concurrently.run(INSTANCES * THREADS, INSTANCES * THREADS, task -> () -> {
+                GatewayFixture instance = instances.get(task / THREADS);
+                for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                    Admission admission = instance.call("hot-user");
+                    if (GatewayFixture.admitted(admission)) {
+                        admitted.incrementAndGet();
+                    } else {
+                        refusals.computeIfAbsent(GatewayFixture.code(admission),
+                                code -> new AtomicInteger()).incrementAndGet();
+                    }
                 }
-            }
-            start.countDown();
-            for (Future<?> future : done) {
-                future.get(60, TimeUnit.SECONDS);
-            }
+                return null;
+            }, Duration.ofSeconds(60));
         } finally {
-            pool.shutdownNow();
             instances.forEach(GatewayFixture::close);
         }
 
