@@ -35,7 +35,11 @@ public interface Exchange {
     /** The address of the connected peer (an IP literal), before any proxy headers are applied. */
     String remoteAddress();
 
-    /** The declared body length, or {@code -1} when unknown (chunked or absent). */
+    /**
+     * The body length as the request frames it: 0 when it has no body (for HTTP/1.x, neither
+     * {@code Content-Length} nor {@code Transfer-Encoding}), or {@code -1} when unknown (chunked,
+     * or a protocol that sends a body without declaring its length).
+     */
     long contentLength();
 
     /**
