@@ -9,28 +9,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.UnifiedJedis;
 
 /** API keys and usage on a 3-master cluster: revocations reach instances on other nodes. */
 class RedisClusterApiKeyStoreTest {
 
+    @RegisterExtension
+    static final RedisClusterExtension CLUSTER = RedisClusterExtension.started();
+
     private static RedisClusterNodes cluster;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
-    static void startCluster() {
-        cluster = RedisClusterNodes.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void useCluster() {
+        cluster = CLUSTER.cluster();
     }
 
     @AfterEach

@@ -9,9 +9,9 @@ import io.gatehouse.limit.Algorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -20,18 +20,14 @@ class RedisClusterFaultTest {
 
     private static final Duration BUDGET = Duration.ofMillis(2_000);
 
+    @RegisterExtension
+    static final RedisClusterExtension CLUSTER = RedisClusterExtension.started();
+
     private static RedisClusterNodes cluster;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = RedisClusterNodes.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void useCluster() {
+        cluster = CLUSTER.cluster();
     }
 
     /** A user whose limits live on {@code node}. */

@@ -4,9 +4,9 @@ import io.gatehouse.limit.FakeMicroClock;
 import io.gatehouse.limit.LimitStore;
 import io.gatehouse.limit.LimitStoreContract;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -16,24 +16,17 @@ import redis.clients.jedis.UnifiedJedis;
  */
 class RedisClusterLimitStoreTest extends LimitStoreContract {
 
+    @RegisterExtension
+    static final RedisClusterExtension CLUSTER = RedisClusterExtension.started()
+            .withClient(Duration.ofSeconds(2));
+
     private static RedisClusterNodes cluster;
     private static UnifiedJedis jedis;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = RedisClusterNodes.start();
-        jedis = RedisConnections.cluster(cluster.hostPorts())
-                .commandTimeout(Duration.ofSeconds(2)).build();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (jedis != null) {
-            jedis.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void useCluster() {
+        cluster = CLUSTER.cluster();
+        jedis = CLUSTER.client();
     }
 
     @Override

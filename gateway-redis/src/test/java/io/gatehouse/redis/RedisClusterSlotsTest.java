@@ -10,9 +10,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -26,24 +26,17 @@ class RedisClusterSlotsTest {
     private static final LimitRule IN_FLIGHT =
             LimitRule.concurrency("in-flight", 2, Duration.ofSeconds(30));
 
+    @RegisterExtension
+    static final RedisClusterExtension CLUSTER = RedisClusterExtension.started()
+            .withClient(Duration.ofSeconds(2));
+
     private static RedisClusterNodes cluster;
     private static UnifiedJedis jedis;
 
     @BeforeAll
-    static void startCluster() {
-        cluster = RedisClusterNodes.start();
-        jedis = RedisConnections.cluster(cluster.hostPorts())
-                .commandTimeout(Duration.ofSeconds(2)).build();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (jedis != null) {
-            jedis.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void useCluster() {
+        cluster = CLUSTER.cluster();
+        jedis = CLUSTER.client();
     }
 
     private static List<Permit> tier(String principal) {
