@@ -58,6 +58,7 @@ public final class RedisCommandsPerDecision {
             scenarios.put("threeLimitsManyKeys",
                     i -> redis.store.tryConsume(redis.threeLimitsMany[i % keys], lease));
             // What any one-call script for three limits costs before deciding: RedisScenarios.
+            scenarios.put("floorThreeLimitsCall", i -> redis.floorCall() != null);
             scenarios.put("floorThreeLimitsRead", i -> redis.floorRead() != null);
             scenarios.put("floorThreeLimitsReadWrite", i -> redis.floorReadWrite() != null);
             scenarios.put("bucket4jOneLimitHotKey", i -> redis.bucket4jOneHot.tryConsume(1));

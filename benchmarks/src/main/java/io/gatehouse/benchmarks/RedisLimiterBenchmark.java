@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code RedisLimitStore} with one and three limits, on one hot key and on 10,000 keys, beside a
  * raw {@code PING} through the same Jedis pool (the ceiling: one round trip doing nothing) and
  * Bucket4j's Jedis proxy manager with the same limits. Run it with {@code -t 1} and {@code -t 8}.
- * Two floor scripts show what any one-call script for three limits costs before it decides
- * anything: {@code TIME} and the read of the states, with and without their write.
+ * Three floor scripts show what any one-call script for three limits costs before it decides
+ * anything: the call alone, then {@code TIME} and the read of the states, with and without their
+ * write.
  *
  * <p>Each trial starts its own server, so the benchmarks do not share Redis state. The tear-down
  * prints the trial's Redis commands from {@code INFO commandstats}; exact commands per decision
@@ -62,6 +63,12 @@ public class RedisLimiterBenchmark {
     @Benchmark
     public String ping(Redis redis) {
         return redis.scenarios.jedis.ping();
+    }
+
+    /** The store's KEYS and ARGV, a constant reply, no command: see RedisScenarios. */
+    @Benchmark
+    public Object floorThreeLimitsCall(Redis redis) {
+        return redis.scenarios.floorCall();
     }
 
     /** {@code TIME} and one {@code HMGET} of three fields, no decision: see RedisScenarios. */

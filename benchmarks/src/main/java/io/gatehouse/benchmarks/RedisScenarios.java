@@ -128,10 +128,13 @@ final class RedisScenarios implements AutoCloseable {
     /**
      * What any script deciding three limits of one key must do at the least, without deciding:
      * the same KEYS and ARGV as {@link RedisLimitStore}'s call (one hash, the packed numbers,
-     * the lease id, three fields), {@code TIME}, one {@code HMGET} of the three fields and the
-     * deadline, then either nothing ({@link #floorRead}) or one {@code HSET} of three 16-byte
-     * values ({@link #floorReadWrite}), and a reply of the same ten doubles.
+     * the lease id, three fields) and a reply of the same ten doubles; then nothing more
+     * ({@link #floorCall}: the price of the call itself), or {@code TIME} and one {@code HMGET}
+     * of the three fields and the deadline ({@link #floorRead}), or those and one {@code HSET}
+     * of three 16-byte values ({@link #floorReadWrite}).
      */
+    static final String FLOOR_CALL =
+            "return struct.pack('<dddddddddd', 1, 0, 1, 0, 1, 1, 0, 1, 1, 0)";
     static final String FLOOR_READ = "local t = redis.call('TIME')\n"
             + "local v = redis.call('HMGET', KEYS[1], '~', ARGV[3], ARGV[4], ARGV[5])\n"
             + "return struct.pack('<dddddddddd', 1, t[2], 1, 0, 1, 1, 0, 1, 1, 0)";
@@ -141,6 +144,7 @@ final class RedisScenarios implements AutoCloseable {
             + "redis.call('HSET', KEYS[1], ARGV[3], s, ARGV[4], s, ARGV[5], s)\n"
             + "return struct.pack('<dddddddddd', 1, t[2], 1, 0, 1, 1, 0, 1, 1, 0)";
 
+    private byte[] floorCallSha;
     private byte[] floorReadSha;
     private byte[] floorReadWriteSha;
     private List<byte[]> floorKeys;
@@ -148,6 +152,7 @@ final class RedisScenarios implements AutoCloseable {
 
     /** Loads the floor scripts; their arguments mimic a three-limit decision's. */
     void loadFloorScripts() {
+        floorCallSha = jedis.scriptLoad(FLOOR_CALL).getBytes(StandardCharsets.US_ASCII);
         floorReadSha = jedis.scriptLoad(FLOOR_READ).getBytes(StandardCharsets.US_ASCII);
         floorReadWriteSha = jedis.scriptLoad(FLOOR_READ_WRITE)
                 .getBytes(StandardCharsets.US_ASCII);
@@ -156,6 +161,10 @@ final class RedisScenarios implements AutoCloseable {
                 "per-second:tb:1000000000:1000000:1000000000".getBytes(StandardCharsets.UTF_8),
                 "per-minute:tb:6000000000:60000000:6000000000".getBytes(StandardCharsets.UTF_8),
                 "per-hour:tb:7200000000:3600000000:7200000000".getBytes(StandardCharsets.UTF_8));
+    }
+
+    Object floorCall() {
+        return jedis.evalsha(floorCallSha, floorKeys, floorArgs);
     }
 
     Object floorRead() {
