@@ -2,8 +2,6 @@ package io.gatehouse.redis;
 
 import java.time.Duration;
 import java.util.Objects;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import redis.clients.jedis.UnifiedJedis;
@@ -27,21 +25,15 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>Without {@code redis-server} the class is skipped, except under {@code CI=true}, where it
  * fails: {@link RedisServer#requireRedisBinaries()} alone decides.
- *
- * <p>Not thread-safe; JUnit calls it from the thread that runs the class.
  */
-final class RedisServerExtension implements BeforeAllCallback, BeforeEachCallback,
-        AfterAllCallback {
+final class RedisServerExtension extends RedisTestResource<RedisServer>
+        implements BeforeEachCallback {
 
     private final boolean emptyBeforeEachTest;
-    /** The command timeout of the shared client; {@code null} when the class wants none. */
-    private final Duration clientCommandTimeout;
-    private RedisServer server;
-    private UnifiedJedis client;
 
     private RedisServerExtension(boolean emptyBeforeEachTest, Duration clientCommandTimeout) {
+        super(clientCommandTimeout);
         this.emptyBeforeEachTest = emptyBeforeEachTest;
-        this.clientCommandTimeout = clientCommandTimeout;
     }
 
     /**
@@ -67,12 +59,13 @@ final class RedisServerExtension implements BeforeAllCallback, BeforeEachCallbac
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
-        server = RedisServer.start();
-        if (clientCommandTimeout != null) {
-            client = RedisConnections.parse(server.url()).commandTimeout(clientCommandTimeout)
-                    .build();
-        }
+    RedisServer start() {
+        return RedisServer.start();
+    }
+
+    @Override
+    UnifiedJedis connect(RedisServer server, Duration commandTimeout) {
+        return RedisConnections.parse(server.url()).commandTimeout(commandTimeout).build();
     }
 
     @Override
@@ -80,50 +73,15 @@ final class RedisServerExtension implements BeforeAllCallback, BeforeEachCallbac
         if (!emptyBeforeEachTest) {
             return;
         }
+        RedisServer server = resource();
         if (!server.isRunning()) {
             server.restart();
         }
         server.flushAll();
     }
 
-    @Override
-    public void afterAll(ExtensionContext context) {
-        // Also called when beforeAll was skipped or failed half-way.
-        try {
-            if (client != null) {
-                client.close();
-            }
-        } finally {
-            client = null;
-            if (server != null) {
-                server.close();
-                server = null;
-            }
-        }
-    }
-
     /** The running server; only between this extension's beforeAll and afterAll. */
     RedisServer server() {
-        if (server == null) {
-            throw notStarted();
-        }
-        return server;
-    }
-
-    /** The shared client; only when registered {@link #withClient(Duration) withClient}. */
-    UnifiedJedis client() {
-        if (clientCommandTimeout == null) {
-            throw new IllegalStateException("no shared client: register the extension"
-                    + " withClient(commandTimeout)");
-        }
-        if (client == null) {
-            throw notStarted();
-        }
-        return client;
-    }
-
-    private static IllegalStateException notStarted() {
-        return new IllegalStateException("redis-server runs only from the beforeAll to the"
-                + " afterAll of the test class that registers this extension");
+        return resource();
     }
 }
