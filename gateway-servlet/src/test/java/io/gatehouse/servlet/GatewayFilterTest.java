@@ -166,16 +166,9 @@ class GatewayFilterTest {
 
         // As wrk and most clients send a GET: HTTP/1.1 without Content-Length or
         // Transfer-Encoding, so no body (RFC 9112, 6.3) and nothing for the gateway to read.
-        try (Socket socket = new Socket("127.0.0.1", deployed.running().port())) {
-            socket.setSoTimeout(10_000);
-            String head = "GET /app/cost HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(
-                    socket.getInputStream(), StandardCharsets.UTF_8));
-
-            assertThat(reader.readLine()).startsWith("HTTP/1.1 200 ");
-        }
+        assertThat(statusLineOfRawRequest(deployed,
+                "GET /app/cost HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+                .startsWith("HTTP/1.1 200 ");
         assertThat(deployed.app().replayed).containsExactly(false);
         assertThat(deployed.app().bodies).containsExactly(new byte[0]);
     }
@@ -378,18 +371,10 @@ class GatewayFilterTest {
 
         // As curl does for large uploads: announce the body, wait for the verdict. The gateway
         // decides on Content-Length alone, so the 413 arrives though no body byte was sent.
-        try (Socket socket = new Socket("127.0.0.1", deployed.running().port())) {
-            socket.setSoTimeout(10_000);
-            String head = "POST /app/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "X-API-Key: " + TestGateways.GOOD_KEY + "\r\n"
-                    + "Content-Length: " + TWO_MIB + "\r\nExpect: 100-continue\r\n\r\n";
-            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(
-                    socket.getInputStream(), StandardCharsets.UTF_8));
-
-            assertThat(reader.readLine()).startsWith("HTTP/1.1 413 ");
-        }
+        String head = "POST /app/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "X-API-Key: " + TestGateways.GOOD_KEY + "\r\n"
+                + "Content-Length: " + TWO_MIB + "\r\nExpect: 100-continue\r\n\r\n";
+        assertThat(statusLineOfRawRequest(deployed, head)).startsWith("HTTP/1.1 413 ");
         assertThat(deployed.app().invocations).isEmpty();
     }
 
@@ -532,5 +517,18 @@ class GatewayFilterTest {
         return accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     }
 
-
+    /**
+     * Sends {@code head} byte for byte on a new connection, exactly as written (no client
+     * library adds or changes a header), and returns the response's status line.
+     */
+    private static String statusLineOfRawRequest(Deployed deployed, String head)
+            throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", deployed.running().port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+        }
+    }
 }
