@@ -31,10 +31,11 @@ import org.slf4j.MDC;
  * {@link Admission}.
  *
  * <p>The steps, in order: request id; path normalization and routing (404/405); authentication
- * (401); authorization (403); every limit at once (429/503); body size (413) and validation
- * (400/415). The first step that refuses decides, and nothing consumed by an earlier step stays
- * held. Completing an admitted request's grant settles its limits, counts its usage
- * ({@link Builder#usage}) and writes the access log.
+ * (401; a public route is served anonymously to an address throttled for failed
+ * authentications, never with 429); authorization (403); every limit at once (429/503); body
+ * size (413) and validation (400/415). The first step that refuses decides, and nothing
+ * consumed by an earlier step stays held. Completing an admitted request's grant settles its
+ * limits, counts its usage ({@link Builder#usage}) and writes the access log.
  *
  * <p>Thread-safe; build one and share it.
  */
@@ -142,6 +143,11 @@ public final class Gateway {
         AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
+        } else if (route.publicAccess() && auth instanceof AuthResult.Rejected throttled
+                && throttled.code() == ErrorCode.TOO_MANY_AUTH_FAILURES) {
+            // A public route (health, docs) stays reachable for an address throttled for
+            // guessing: the guard asked no one, so the caller learns nothing and is anonymous.
+            principal = Principal.anonymous();
         } else if (auth instanceof AuthResult.Rejected rejected) {
             if (rejected.retryAfterSeconds() > 0) {
                 String retryAfter = Long.toString(rejected.retryAfterSeconds());

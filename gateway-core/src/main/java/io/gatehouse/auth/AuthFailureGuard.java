@@ -18,7 +18,15 @@ import java.util.Objects;
  * <p>IPv6 clients are counted per /64 network, since one client usually holds a whole /64 and
  * could otherwise rotate through its addresses. The allowance is a token bucket:
  * {@code maxFailures} failures at once, refilled at {@code maxFailures} per {@code period}.
- * Successful authentications do not refill it. Every
+ * Successful authentications do not refill it.
+ *
+ * <p>Each request takes one unit of its address's allowance <em>before</em> the wrapped
+ * authenticator is asked, and gets it back when the answer is not a refused credential (success,
+ * no credentials, a store that cannot answer). So however many requests one address sends at
+ * once, at most {@code maxFailures} of them reach the wrapped authenticator while none has been
+ * answered: the allowance also caps how many authentications one address may have in flight
+ * together, and the excess is refused with {@link ErrorCode#TOO_MANY_AUTH_FAILURES} like
+ * guesses. Every
  * refusal and every throttled request is published as a {@link SecurityEvent}. At most
  * {@code maximumTrackedAddresses} addresses are tracked (least recently seen dropped first), so
  * a flood of addresses cannot exhaust memory.
@@ -58,21 +66,28 @@ public final class AuthFailureGuard implements Authenticator {
     public AuthResult authenticate(GatewayRequest request) {
         String address = Cidr.aggregate(request.clientAddress(), 64);
         long now = clock.millis();
-        FailureBucket bucket = buckets.getIfPresent(address);
-        if (bucket != null) {
-            long waitMillis = bucket.waitMillis(now);
-            if (waitMillis > 0) {
-                long retryAfter = Math.max(1, (waitMillis + 999) / 1000);
-                publish(SecurityEvent.Type.AUTH_THROTTLED, request, "", "refused after "
-                        + maxFailures + " failed authentications; retry after " + retryAfter + "s");
-                return new AuthResult.Rejected(ErrorCode.TOO_MANY_AUTH_FAILURES,
-                        "too many failed authentication attempts from this address; retry in "
-                                + retryAfter + " seconds", retryAfter);
+        FailureBucket bucket = buckets.get(address, key -> new FailureBucket(maxFailures, now));
+        long waitMillis = bucket.reserve(now);
+        if (waitMillis > 0) {
+            long retryAfter = Math.max(1, (waitMillis + 999) / 1000);
+            publish(SecurityEvent.Type.AUTH_THROTTLED, request, "", "refused after "
+                    + maxFailures + " failed authentications; retry after " + retryAfter + "s");
+            return new AuthResult.Rejected(ErrorCode.TOO_MANY_AUTH_FAILURES,
+                    "too many failed authentication attempts from this address; retry in "
+                            + retryAfter + " seconds", retryAfter);
+        }
+        AuthResult result = null;
+        try {
+            result = delegate.authenticate(request);
+        } finally {
+            // The reservation stands only for a refused credential; anything else, a broken
+            // authenticator included, hands the unit back.
+            if (!(result instanceof AuthResult.Rejected rejected
+                    && rejected.code().status() == 401)) {
+                bucket.refund();
             }
         }
-        AuthResult result = delegate.authenticate(request);
         if (result instanceof AuthResult.Rejected rejected && rejected.code().status() == 401) {
-            buckets.get(address, key -> new FailureBucket(maxFailures, now)).fail(now);
             publish(SecurityEvent.Type.AUTH_FAILURE, request, rejected.code().name(),
                     rejected.detail());
         }
@@ -95,15 +110,23 @@ public final class AuthFailureGuard implements Authenticator {
             this.updatedAt = now;
         }
 
-        synchronized void fail(long now) {
+        /**
+         * Takes one unit if one is free: returns 0, and the caller must {@link #refund()} it
+         * unless the attempt failed. Otherwise takes nothing and returns the milliseconds until
+         * a unit is free.
+         */
+        synchronized long reserve(long now) {
             refill(now);
-            tokens = Math.max(-1, tokens - 1);
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return (long) Math.ceil((1 - tokens) / refillPerMilli);
         }
 
-        /** Milliseconds until one more failure is allowed; 0 when one is allowed now. */
-        synchronized long waitMillis(long now) {
-            refill(now);
-            return tokens >= 1 ? 0 : (long) Math.ceil((1 - tokens) / refillPerMilli);
+        /** Gives back a unit taken by {@link #reserve(long)}. */
+        synchronized void refund() {
+            tokens = Math.min(maxFailures, tokens + 1);
         }
 
         private void refill(long now) {

@@ -20,7 +20,8 @@ class ApiKeyGatewayTest {
             .clock(clock).events(SecurityEvents.none()).build();
     private final Gateway gateway = Gateway.builder(Router.of(List.of(
                     Route.builder("invocations", "/invocations").methods("POST").build(),
-                    Route.builder("admin", "/admin/**").requireRoles("admin").build())))
+                    Route.builder("admin", "/admin/**").requireRoles("admin").build(),
+                    Route.builder("health", "/health").publicAccess().build())))
             .authenticator(AuthFailureGuard.builder(keys.authenticator())
                     .maxFailures(3, Duration.ofMinutes(1)).clock(clock)
                     .events(SecurityEvents.none()).build())
@@ -71,5 +72,28 @@ class ApiKeyGatewayTest {
         assertThat(throttled.problem().code()).isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
         assertThat(throttled.headers().get("Retry-After")).isEqualTo("20");
         assertThat(throttled.problem().extensions()).containsEntry("retry_after", 20L);
+    }
+
+    @Test
+    void anAddressThrottledForGuessingStillGetsPublicRoutes() {
+        for (int i = 0; i < 3; i++) {
+            call("/invocations", "guess_" + i);
+        }
+        assertThat(((Admission.Rejected) call("/invocations", "guess_3")).problem().code())
+                .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
+
+        Admission health = call("/health", null);
+        Admission healthWithGuess = call("/health", "guess_4");
+
+        assertThat(health).isInstanceOf(Admission.Admitted.class);
+        assertThat(((Admission.Admitted) health).principal().id())
+                .isEqualTo(io.gatehouse.auth.Principal.anonymous().id());
+        assertThat(healthWithGuess).isInstanceOf(Admission.Admitted.class);
+        assertThat(((Admission.Admitted) healthWithGuess).principal().id())
+                .isEqualTo(io.gatehouse.auth.Principal.anonymous().id());
+        assertThat(((Admission.Rejected) call("/invocations", null)).problem().code())
+                .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
+        assertThat(((Admission.Rejected) call("/invocations", "guess_5")).problem().code())
+                .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
     }
 }
