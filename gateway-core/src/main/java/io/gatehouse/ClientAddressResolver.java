@@ -6,17 +6,20 @@ import java.util.Locale;
 
 /**
  * Finds the caller's address: the connected peer, unless that peer is a trusted proxy, in which
- * case {@code Forwarded} (RFC 7239) or else {@code X-Forwarded-For} is read from right to left,
+ * case the one header the proxies write ({@link ForwardedHeader}) is read from right to left,
  * skipping trusted proxies, and the first untrusted hop is the client. Headers from untrusted
- * peers are ignored, so a caller cannot pick its own address.
+ * peers, and the other forwarding header from anyone, are ignored, so a caller cannot pick its
+ * own address.
  *
  * <p>Immutable.
  */
 final class ClientAddressResolver {
 
     private final List<Cidr> trusted;
+    private final ForwardedHeader header;
 
-    ClientAddressResolver(List<String> trustedProxies) {
+    ClientAddressResolver(List<String> trustedProxies, ForwardedHeader header) {
+        this.header = header;
         List<Cidr> blocks = new ArrayList<>();
         for (String proxy : trustedProxies) {
             blocks.add(Cidr.parse(proxy));
@@ -29,7 +32,7 @@ final class ClientAddressResolver {
         if (trusted.isEmpty() || !isTrusted(peer)) {
             return peer;
         }
-        List<String> hops = forwardedHops(exchange);
+        List<String> hops = forwardedHops(exchange, header);
         String client = peer;
         for (int i = hops.size() - 1; i >= 0; i--) {
             String hop = hops.get(i);
@@ -53,20 +56,12 @@ final class ClientAddressResolver {
         return false;
     }
 
-    private static List<String> forwardedHops(Exchange exchange) {
+    private static List<String> forwardedHops(Exchange exchange, ForwardedHeader header) {
         List<String> hops = new ArrayList<>();
-        List<String> forwarded = exchange.headerValues("Forwarded");
-        if (!forwarded.isEmpty()) {
-            for (String header : forwarded) {
-                for (String element : header.split(",")) {
-                    hops.add(forwardedFor(element));
-                }
-            }
-            return hops;
-        }
-        for (String header : exchange.headerValues("X-Forwarded-For")) {
-            for (String hop : header.split(",")) {
-                hops.add(hop.trim());
+        for (String value : exchange.headerValues(header.headerName())) {
+            for (String element : value.split(",")) {
+                hops.add(header == ForwardedHeader.FORWARDED ? forwardedFor(element)
+                        : element.trim());
             }
         }
         return hops;

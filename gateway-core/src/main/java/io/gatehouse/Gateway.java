@@ -62,7 +62,8 @@ public final class Gateway {
         this.router = builder.router;
         this.authenticator = builder.authenticator;
         this.rateLimiter = builder.rateLimiter;
-        this.clientAddresses = new ClientAddressResolver(builder.trustedProxies);
+        this.clientAddresses = new ClientAddressResolver(builder.trustedProxies,
+                builder.forwardedHeader);
         this.nanoTime = builder.nanoTime;
         this.usage = builder.usage;
     }
@@ -310,6 +311,7 @@ public final class Gateway {
         private Authenticator authenticator = Authenticator.none();
         private RateLimiter rateLimiter = RateLimiter.unlimited();
         private List<String> trustedProxies = List.of();
+        private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
 
@@ -328,11 +330,22 @@ public final class Gateway {
         }
 
         /**
-         * Peers whose {@code Forwarded} / {@code X-Forwarded-For} headers are believed, as IP
-         * addresses or CIDR blocks (IPv4 or IPv6). Without any, the client address is the peer.
+         * Peers whose {@code X-Forwarded-For} header is believed, as IP addresses or CIDR blocks
+         * (IPv4 or IPv6); {@code Forwarded} is then never read. Without any, the client address
+         * is the peer. Same as {@code trustedProxies(proxies, ForwardedHeader.X_FORWARDED_FOR)}.
          */
         public Builder trustedProxies(List<String> trustedProxies) {
+            return trustedProxies(trustedProxies, ForwardedHeader.X_FORWARDED_FOR);
+        }
+
+        /**
+         * Peers whose {@code header} is believed, as IP addresses or CIDR blocks (IPv4 or IPv6).
+         * Name the header these proxies themselves write: the other one is never read, since a
+         * proxy passes on unchanged whatever a client wrote there.
+         */
+        public Builder trustedProxies(List<String> trustedProxies, ForwardedHeader header) {
             this.trustedProxies = List.copyOf(trustedProxies);
+            this.forwardedHeader = Objects.requireNonNull(header, "header");
             return this;
         }
 

@@ -7,8 +7,10 @@ import org.junit.jupiter.api.Test;
 
 class ClientAddressResolverTest {
 
-    private final ClientAddressResolver resolver =
-            new ClientAddressResolver(List.of("10.0.0.0/8", "2001:db8::/32"));
+    private final ClientAddressResolver resolver = new ClientAddressResolver(
+            List.of("10.0.0.0/8", "2001:db8::/32"), ForwardedHeader.X_FORWARDED_FOR);
+    private final ClientAddressResolver rfc7239 = new ClientAddressResolver(
+            List.of("10.0.0.0/8", "2001:db8::/32"), ForwardedHeader.FORWARDED);
 
     @Test
     void untrustedPeerIsTheClientWhateverItClaims() {
@@ -28,12 +30,39 @@ class ClientAddressResolverTest {
     }
 
     @Test
-    void prefersRfc7239ForwardedWithQuotedIpv6AndPorts() {
+    void readsRfc7239ForwardedWithQuotedIpv6AndPortsWhenTheProxiesWriteIt() {
         TestExchange exchange = TestExchange.request("GET", "/").from("2001:db8::1")
                 .header("Forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8:cafe::17]:4711\"")
                 .header("X-Forwarded-For", "9.9.9.9");
 
-        assertThat(resolver.resolve(exchange)).isEqualTo("192.0.2.60");
+        assertThat(rfc7239.resolve(exchange)).isEqualTo("192.0.2.60");
+    }
+
+    @Test
+    void aForwardedHeaderWrittenByTheClientIsIgnoredBehindAnXForwardedForProxy() {
+        // nginx with $proxy_add_x_forwarded_for passes the client's own Forwarded on unchanged.
+        TestExchange exchange = TestExchange.request("GET", "/").from("10.0.0.1")
+                .header("Forwarded", "for=10.9.9.9")
+                .header("X-Forwarded-For", "198.51.100.7");
+
+        assertThat(resolver.resolve(exchange)).isEqualTo("198.51.100.7");
+    }
+
+    @Test
+    void anXForwardedForWrittenByTheClientIsIgnoredBehindAForwardedProxy() {
+        TestExchange exchange = TestExchange.request("GET", "/").from("10.0.0.1")
+                .header("X-Forwarded-For", "10.9.9.9")
+                .header("Forwarded", "for=198.51.100.8");
+
+        assertThat(rfc7239.resolve(exchange)).isEqualTo("198.51.100.8");
+    }
+
+    @Test
+    void withoutTheConfiguredHeaderATrustedPeerIsTheClient() {
+        TestExchange exchange = TestExchange.request("GET", "/").from("10.0.0.1")
+                .header("Forwarded", "for=198.51.100.9");
+
+        assertThat(resolver.resolve(exchange)).isEqualTo("10.0.0.1");
     }
 
     @Test

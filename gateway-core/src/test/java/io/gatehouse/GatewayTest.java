@@ -320,4 +320,25 @@ class GatewayTest {
         assertThat(((Admission.Admitted) direct).request().clientAddress())
                 .isEqualTo("203.0.113.5");
     }
+
+    @Test
+    void aCallerCannotPickItsAddressWithAForwardedHeaderTheProxyDoesNotWrite() {
+        Route internal = Route.builder("internal", "/internal").publicAccess()
+                .allowFrom("10.20.0.0/16").build();
+        // The proxy (like nginx by default) appends to X-Forwarded-For and passes Forwarded on.
+        Gateway behindNginx = Gateway.builder(Router.of(List.of(internal)))
+                .trustedProxies(List.of("10.0.0.1"))
+                .build();
+
+        Admission spoofed = behindNginx.admit(TestExchange.request("GET", "/internal")
+                .from("10.0.0.1").header("Forwarded", "for=10.20.0.5")
+                .header("X-Forwarded-For", "203.0.113.66"));
+        Admission genuine = behindNginx.admit(TestExchange.request("GET", "/internal")
+                .from("10.0.0.1").header("X-Forwarded-For", "10.20.0.5"));
+
+        assertThat(((Admission.Rejected) spoofed).problem().code())
+                .isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(((Admission.Admitted) genuine).request().clientAddress())
+                .isEqualTo("10.20.0.5");
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.gatehouse.ForwardedHeader;
 import io.gatehouse.Gateway;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.Authenticator;
@@ -61,6 +62,7 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
+            "forwarded_header",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
 
@@ -70,15 +72,18 @@ public final class GatewayConfig {
 
     private final List<Route> routes;
     private final List<String> trustedProxies;
+    private final ForwardedHeader forwardedHeader;
     private final List<Tier> tiers;
     private final String unknownTier;
     private final AuthSection auth;
     private final Map<String, Object> sections;
 
-    private GatewayConfig(List<Route> routes, List<String> trustedProxies, List<Tier> tiers,
-            String unknownTier, AuthSection auth, Map<String, Object> sections) {
+    private GatewayConfig(List<Route> routes, List<String> trustedProxies,
+            ForwardedHeader forwardedHeader, List<Tier> tiers, String unknownTier,
+            AuthSection auth, Map<String, Object> sections) {
         this.routes = List.copyOf(routes);
         this.trustedProxies = List.copyOf(trustedProxies);
+        this.forwardedHeader = forwardedHeader;
         this.tiers = List.copyOf(tiers);
         this.unknownTier = unknownTier;
         this.auth = auth;
@@ -152,6 +157,15 @@ public final class GatewayConfig {
         }
         List<String> proxies = root.has("trusted_proxies")
                 ? reader.strings(root.get("trusted_proxies"), "trusted_proxies") : List.of();
+        ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
+        if (root.has("forwarded_header")) {
+            String name = reader.text(root.get("forwarded_header"), "forwarded_header");
+            try {
+                forwardedHeader = ForwardedHeader.ofHeaderName(name);
+            } catch (IllegalArgumentException e) {
+                throw new GatewayConfigException("forwarded_header: " + e.getMessage());
+            }
+        }
         List<Tier> tiers = tiers(reader, root);
         Set<String> tierNames = new TreeSet<>();
         tiers.forEach(tier -> tierNames.add(tier.name()));
@@ -186,7 +200,8 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
-        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections);
+        return new GatewayConfig(routes, proxies, forwardedHeader, tiers, unknownTier, auth,
+                sections);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -235,6 +250,11 @@ public final class GatewayConfig {
     /** Proxies whose forwarding headers are believed (IPs or CIDR blocks); may be empty. */
     public List<String> trustedProxies() {
         return trustedProxies;
+    }
+
+    /** The header the trusted proxies write; {@code X-Forwarded-For} unless configured. */
+    public ForwardedHeader forwardedHeader() {
+        return forwardedHeader;
     }
 
     /**
@@ -339,7 +359,7 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
     public Gateway.Builder gatewayBuilder() {
-        return Gateway.builder(router()).trustedProxies(trustedProxies)
+        return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .authenticator(authenticator())
                 .rateLimiter(rateLimiter(LimitStores.inMemory()));
     }
@@ -354,7 +374,7 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when a configured key cannot be saved to the store
      */
     public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
-        return Gateway.builder(router()).trustedProxies(trustedProxies)
+        return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .authenticator(authenticator(apiKeyStore))
                 .rateLimiter(rateLimiter(limitStore));
     }

@@ -30,8 +30,11 @@
  * # parsing, so a value can never add structure. Inside [...] or {...} quote such values:
  * # roles: ["${ROLE}"].
  *
- * # Peers whose Forwarded / X-Forwarded-For headers are believed (IPs or CIDR blocks).
+ * # Peers whose forwarding header is believed (IPs or CIDR blocks), and the one header they
+ * # write: X-Forwarded-For (default; nginx, cloud load balancers) or Forwarded. The other
+ * # header is never read.
  * trusted_proxies: ["10.0.0.0/8"]
+ * forwarded_header: X-Forwarded-For
  *
  * routes:                                # required, at least one; matched most specific first
  *   - id: invocations                    # required, unique; used in logs, metrics and keys

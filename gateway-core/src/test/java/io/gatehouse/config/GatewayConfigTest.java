@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.Admission;
 import io.gatehouse.Exchange;
+import io.gatehouse.ForwardedHeader;
 import io.gatehouse.Gateway;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
@@ -232,5 +233,28 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.load(directory.resolve("missing.yaml"), NO_ENV))
                 .hasMessageStartingWith("cannot read gateway configuration "
                         + directory.resolve("missing.yaml"));
+    }
+
+    @Test
+    void forwardedHeaderNamesTheOneHeaderTheTrustedProxiesWrite() {
+        String routes = "routes: [{id: r, path: /r, public: true}]\n"
+                + "trusted_proxies: [127.0.0.1]\n";
+        GatewayConfig byDefault = GatewayConfig.parse(routes, NO_ENV);
+        GatewayConfig rfc7239 = GatewayConfig.parse(routes + "forwarded_header: forwarded\n",
+                NO_ENV);
+
+        assertThat(byDefault.forwardedHeader()).isEqualTo(ForwardedHeader.X_FORWARDED_FOR);
+        assertThat(rfc7239.forwardedHeader()).isEqualTo(ForwardedHeader.FORWARDED);
+        TestExchange both = new TestExchange("GET", "/r",
+                Map.of("Forwarded", "for=198.51.100.4", "X-Forwarded-For", "198.51.100.5"),
+                new byte[0]);
+        assertThat(((Admission.Admitted) rfc7239.gatewayBuilder().build().admit(both))
+                .request().clientAddress()).isEqualTo("198.51.100.4");
+        assertThat(((Admission.Admitted) byDefault.gatewayBuilder().build().admit(both))
+                .request().clientAddress()).isEqualTo("198.51.100.5");
+        assertThatThrownBy(() -> GatewayConfig.parse(routes + "forwarded_header: X-Real-IP\n",
+                NO_ENV)).isInstanceOf(GatewayConfigException.class)
+                .hasMessage("forwarded_header: 'X-Real-IP' is not a forwarding header; use "
+                        + "X-Forwarded-For or Forwarded");
     }
 }
