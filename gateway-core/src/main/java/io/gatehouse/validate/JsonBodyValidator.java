@@ -1,10 +1,12 @@
 package io.gatehouse.validate;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
@@ -22,6 +24,11 @@ import java.util.Objects;
  * Requires the body to be one well-formed JSON object, nested no deeper than a bound, with the
  * required fields present and of the required JSON types.
  *
+ * <p>Every body is answered with a value, never an exception: besides malformed JSON, a body
+ * beyond the parser's own limits ({@value #MAX_NUMBER_LENGTH} characters in one number,
+ * {@value #MAX_NAME_LENGTH} in one member name, the nesting depth) is
+ * {@link ErrorCode#VALIDATION_ERROR} (400).
+ *
  * <p>Immutable.
  */
 public final class JsonBodyValidator implements Validator {
@@ -31,6 +38,12 @@ public final class JsonBodyValidator implements Validator {
         STRING, NUMBER, BOOLEAN, OBJECT, ARRAY, ANY
     }
 
+    /** The longest number, in characters, the parser reads. */
+    public static final int MAX_NUMBER_LENGTH = 1_000;
+
+    /** The longest member name, in characters, the parser reads. */
+    public static final int MAX_NAME_LENGTH = 50_000;
+
     private final ObjectMapper mapper;
     private final Map<String, JsonType> requiredFields;
     private final int maxBodyBytes;
@@ -39,6 +52,8 @@ public final class JsonBodyValidator implements Validator {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(builder.maxDepth)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .maxNameLength(MAX_NAME_LENGTH)
                         .build())
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
@@ -66,15 +81,14 @@ public final class JsonBodyValidator implements Validator {
                 return invalid("the request body holds more than one JSON value", "",
                         "must be a single JSON object");
             }
+        } catch (StreamConstraintsException e) {
+            // Carries no location; its message names Jackson's settings, not the caller's data.
+            return exceedsLimit(e.getOriginalMessage());
         } catch (JsonProcessingException e) {
-            String reason = e.getOriginalMessage();
-            if (reason != null && reason.contains("nesting depth")) {
-                return invalid("the JSON body is nested too deeply", "", "is nested too deeply");
-            }
-            return invalid("the request body is not well-formed JSON (line "
-                    + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")",
-                    "", "is not well-formed JSON");
+            JsonLocation location = e.getLocation();
+            return invalid("the request body is not well-formed JSON" + (location == null ? ""
+                    : " (line " + location.getLineNr() + ", column " + location.getColumnNr()
+                            + ")"), "", "is not well-formed JSON");
         }
         if (root == null || !root.isObject()) {
             return invalid("the request body must be a JSON object", "", "must be a JSON object");
@@ -102,6 +116,23 @@ public final class JsonBodyValidator implements Validator {
         }
         detail.setLength(detail.length() - 1);
         return ValidationResult.invalid(ErrorCode.VALIDATION_ERROR, detail.toString(), errors);
+    }
+
+    private static ValidationResult exceedsLimit(String reason) {
+        String text = reason == null ? "" : reason.toLowerCase(Locale.ROOT);
+        if (text.contains("nesting depth")) {
+            return invalid("the JSON body is nested too deeply", "", "is nested too deeply");
+        }
+        if (text.startsWith("number")) {
+            return invalid("the JSON body holds a number longer than " + MAX_NUMBER_LENGTH
+                    + " characters", "", "holds a number that is too long");
+        }
+        if (text.startsWith("name")) {
+            return invalid("the JSON body holds a member name longer than " + MAX_NAME_LENGTH
+                    + " characters", "", "holds a member name that is too long");
+        }
+        return invalid("the JSON body exceeds the parser's limits", "",
+                "exceeds the parser's limits");
     }
 
     private static boolean hasType(JsonNode value, JsonType type) {

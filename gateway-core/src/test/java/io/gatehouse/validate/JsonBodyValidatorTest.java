@@ -81,4 +81,23 @@ class JsonBodyValidatorTest {
         assertThat(validate("{\"prompt\":\"a\",\"context\":{\"b\":[[1]]}}"))
                 .isEqualTo(ValidationResult.valid());
     }
+
+    @Test
+    void aNumberBeyondTheParsersLimitIsAValidationError() throws IOException {
+        ValidationResult result = validate("{\"prompt\":\"p\",\"context\":{},\"n\":"
+                + "9".repeat(5_000) + "}");
+
+        assertThat(result).isEqualTo(new Invalid(ErrorCode.VALIDATION_ERROR,
+                "the JSON body holds a number longer than 1000 characters",
+                List.of(new FieldError("", "holds a number that is too long"))));
+    }
+
+    @Test
+    void aMemberNameBeyondTheParsersLimitIsAValidationError() throws IOException {
+        ValidationResult result = validate("{\"" + "k".repeat(60_000) + "\":1}");
+
+        assertThat(result).isEqualTo(new Invalid(ErrorCode.VALIDATION_ERROR,
+                "the JSON body holds a member name longer than 50000 characters",
+                List.of(new FieldError("", "holds a member name that is too long"))));
+    }
 }
