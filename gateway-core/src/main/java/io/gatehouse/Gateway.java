@@ -5,6 +5,7 @@ import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.observe.LogText;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
@@ -105,9 +106,9 @@ public final class Gateway {
         Problem problem = rejected.problem();
         MDC.put("request_id", problem.requestId());
         try {
-            ACCESS.info("{} {} {} {}us code={} client={}", exchange.method(),
-                    exchange.rawPath(), problem.status(), micros, problem.code(),
-                    exchange.remoteAddress());
+            ACCESS.info("{} {} {} {}us code={} client={}", LogText.escape(exchange.method()),
+                    LogText.escape(exchange.rawPath()), problem.status(), micros, problem.code(),
+                    LogText.escape(exchange.remoteAddress()));
         } finally {
             MDC.remove("request_id");
         }
@@ -289,13 +290,15 @@ public final class Gateway {
             }
             if (ACCESS.isInfoEnabled()) {
                 long micros = (nanoTime.getAsLong() - started) / 1_000;
+                String principalId = LogText.escape(principal.id());
                 MDC.put("request_id", request.requestId());
-                MDC.put("principal", principal.id());
+                MDC.put("principal", principalId);
                 MDC.put("route", route.id());
                 try {
                     ACCESS.info("{} {} {} {}us principal={} route={} client={}",
-                            request.method(), request.path(), outcome.status(), micros,
-                            principal.id(), route.id(), request.clientAddress());
+                            LogText.escape(request.method()), LogText.escape(request.path()),
+                            outcome.status(), micros, principalId, route.id(),
+                            LogText.escape(request.clientAddress()));
                 } finally {
                     MDC.remove("request_id");
                     MDC.remove("principal");

@@ -341,4 +341,43 @@ class GatewayTest {
         assertThat(((Admission.Admitted) genuine).request().clientAddress())
                 .isEqualTo("10.20.0.5");
     }
+
+    @Test
+    void clientControlledValuesInAccessLogLinesCannotBreakTheLine() {
+        ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("io.gatehouse.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        access.addAppender(lines);
+        ch.qos.logback.classic.Level before = access.getLevel();
+        access.setLevel(ch.qos.logback.classic.Level.INFO);
+        Gateway files = Gateway.builder(Router.of(List.of(
+                        Route.builder("files", "/files/**").build())))
+                .authenticator(request -> request.header("X-User") == null
+                        ? io.gatehouse.auth.AuthResult.noCredentials()
+                        : new io.gatehouse.auth.AuthResult.Authenticated(
+                                new io.gatehouse.auth.Principal(request.header("X-User"), "t",
+                                        java.util.Set.of(), java.util.Set.of(), "k")))
+                .build();
+        try {
+            Admission admitted = files.admit(TestExchange.request("GET", "/files/a%E2%80%A8b")
+                    .header("X-User", "eve\u0085admin\u2029x"));
+            ((Admission.Admitted) admitted).grant().complete(new Outcome(200, -1));
+            files.admit(TestExchange.request("GET", "/files/\u0085x\u2028y"));
+
+            assertThat(lines.list).hasSize(2);
+            assertThat(lines.list.get(0).getFormattedMessage())
+                    .matches("GET /files/a\\\\u2028b 200 \\d+us principal=eve\\\\u0085admin"
+                            + "\\\\u2029x route=files client=127.0.0.1");
+            assertThat(lines.list.get(0).getMDCPropertyMap())
+                    .containsEntry("principal", "eve\\u0085admin\\u2029x");
+            assertThat(lines.list.get(1).getFormattedMessage())
+                    .matches("GET /files/\\\\u0085x\\\\u2028y 400 \\d+us"
+                            + " code=VALIDATION_ERROR client=127.0.0.1");
+        } finally {
+            access.detachAppender(lines);
+            access.setLevel(before);
+        }
+    }
 }

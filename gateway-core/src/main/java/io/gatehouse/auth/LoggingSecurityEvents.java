@@ -1,5 +1,6 @@
 package io.gatehouse.auth;
 
+import io.gatehouse.observe.LogText;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,18 +36,6 @@ final class LoggingSecurityEvents implements SecurityEvents {
 
     /** Keeps one event on one line whatever a caller managed to put into a field. */
     private static String clean(String value) {
-        StringBuilder cleaned = null;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f || c == '"') {
-                if (cleaned == null) {
-                    cleaned = new StringBuilder(value.substring(0, i));
-                }
-                cleaned.append('_');
-            } else if (cleaned != null) {
-                cleaned.append(c);
-            }
-        }
-        return cleaned == null ? value : cleaned.toString();
+        return LogText.escape(value);
     }
 }

@@ -5,6 +5,7 @@ import io.gatehouse.GatewayRequest;
 import io.gatehouse.Problem;
 import io.gatehouse.ResponseHeaders;
 import io.gatehouse.auth.Principal;
+import io.gatehouse.observe.LogText;
 import io.gatehouse.route.Route;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,7 +104,7 @@ public final class TieredRateLimiter implements RateLimiter {
             tierRules = List.of();
         } else {
             LOG.warn("request {}: principal's tier '{}' is not configured", request.requestId(),
-                    principal.tier());
+                    LogText.escape(principal.tier()));
             return new LimitDecision.Denied(ResponseHeaders.empty(), Problem.of(
                     ErrorCode.INTERNAL_ERROR, "no limits are configured for tier '"
                             + principal.tier() + "'", request.requestId()));
@@ -188,7 +189,8 @@ public final class TieredRateLimiter implements RateLimiter {
                 } else if (LOG.isDebugEnabled()) {
                     LOG.debug("request {}: shadow limit '{}' would refuse key {} "
                             + "(retry after {} us)",
-                            request.requestId(), permit.rule().name(), permit.key(),
+                            request.requestId(), permit.rule().name(),
+                            LogText.escape(permit.key()),
                             verdict.retryAfterMicros());
                 }
             } catch (LimitStoreException e) {

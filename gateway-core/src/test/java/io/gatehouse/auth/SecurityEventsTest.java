@@ -58,7 +58,17 @@ class SecurityEventsTest {
                 Instant.EPOCH, "req-1\nevent=key_created", "x", "s", "a\"b\r\nc"));
 
         assertThat(appender.list.get(0).getFormattedMessage())
-                .isEqualTo("event=auth_failure request_id=req-1_event=key_created client=x"
-                        + " subject=s detail=\"a_b__c\"");
+                .isEqualTo("event=auth_failure request_id=req-1\\u000aevent=key_created client=x"
+                        + " subject=s detail=\"a\\\"b\\u000d\\u000ac\"");
+    }
+
+    @Test
+    void unicodeLineSeparatorsAndC1ControlsAreEscapedInEveryField() {
+        SecurityEvents.logging().publish(new SecurityEvent(SecurityEvent.Type.AUTH_FAILURE,
+                Instant.EPOCH, "r", "x\u2028y", "key\u2029id", "a\u0085b\u009bc"));
+
+        assertThat(appender.list.get(0).getFormattedMessage())
+                .isEqualTo("event=auth_failure request_id=r client=x\\u2028y"
+                        + " subject=key\\u2029id detail=\"a\\u0085b\\u009bc\"");
     }
 }
