@@ -46,4 +46,28 @@ class InMemoryNonceStoreTest extends NonceStoreContract {
     void aNonceWhoseTimeHasPassedIsNeverAccepted() {
         assertThat(store.firstUse("key-a", "old", clock.instant())).isFalse();
     }
+
+    @Test
+    void aFloodOfShortLivedNoncesNeverEvictsOneStillInItsWindow() {
+        InMemoryNonceStore small = new InMemoryNonceStore(3, clock);
+        assertThat(small.firstUse("key-a", "long-lived", inFiveMinutes)).isTrue();
+        int accepted = 0;
+        int refused = 0;
+        for (int i = 0; i < 200; i++) {
+            try {
+                if (small.firstUse("key-a", "short-" + i, clock.instant().plusSeconds(2))) {
+                    accepted++;
+                }
+            } catch (IllegalStateException full) {
+                refused++;
+            }
+        }
+
+        assertThat(accepted).isEqualTo(2);
+        assertThat(refused).isEqualTo(198);
+        assertThat(small.firstUse("key-a", "long-lived", inFiveMinutes)).isFalse();
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(small.firstUse("key-a", "later", inFiveMinutes)).isTrue();
+        assertThat(small.firstUse("key-a", "long-lived", inFiveMinutes)).isFalse();
+    }
 }
