@@ -4,6 +4,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
+import io.gatehouse.Cidr;
 import java.net.URI;
 import java.text.ParseException;
 import java.time.Duration;
@@ -150,6 +151,9 @@ public final class JwtIssuer {
 
     /** Collects an issuer's settings. Not thread-safe. */
     public static final class Builder {
+        private static final Cidr LOOPBACK_V4 = Cidr.parse("127.0.0.0/8");
+        private static final Cidr LOOPBACK_V6 = Cidr.parse("::1/128");
+
         private final String issuer;
         private final Set<String> audiences = new LinkedHashSet<>();
         private final Set<JWSAlgorithm> algorithms = new LinkedHashSet<>();
@@ -227,15 +231,18 @@ public final class JwtIssuer {
         }
 
         /**
-         * Takes keys from a JWKS URL: {@code https}, or {@code http} to a loopback address.
+         * Takes keys from a JWKS URL: {@code https}, or {@code http} to {@code localhost} or a
+         * loopback IP literal ({@code 127.0.0.0/8}, {@code [::1]}); never {@code http} to another
+         * host name, which could resolve anywhere.
          * Keys are cached for {@code jwksTtl} and fetched again early when a token names an
          * unknown {@code kid}, but never more often than {@code jwksMinRefreshInterval}.
          */
         public Builder jwksUri(URI uri) {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             String host = uri.getHost() == null ? "" : uri.getHost();
-            boolean loopback = host.equals("localhost") || host.startsWith("127.")
-                    || host.equals("[::1]") || host.equals("::1");
+            // Only what cannot resolve elsewhere: a name such as 127.example.com can.
+            boolean loopback = host.equalsIgnoreCase("localhost") || LOOPBACK_V4.contains(host)
+                    || LOOPBACK_V6.contains(host);
             if (!scheme.equals("https") && !(scheme.equals("http") && loopback)) {
                 throw new IllegalArgumentException("issuer " + issuer + ": JWKS URL must use "
                         + "https (http only to loopback), was " + uri);

@@ -365,4 +365,20 @@ class JwtAuthenticatorTest {
         char first = base64url.charAt(0);
         return (first == 'A' ? 'B' : 'A') + base64url.substring(1);
     }
+
+    @Test
+    void plainHttpJwksIsAllowedOnlyForLoopbackLiteralsAndLocalhost() {
+        for (String allowed : List.of("http://127.0.0.1:8080/jwks", "http://127.5.6.7/jwks",
+                "http://[::1]:9000/jwks", "http://localhost/jwks", "http://LOCALHOST:1/jwks",
+                "https://127.attacker.example/jwks")) {
+            assertThat(issuer().jwksUri(URI.create(allowed))).as(allowed).isNotNull();
+        }
+        for (String refused : List.of("http://127.attacker.example/jwks",
+                "http://127.0.0.1.nip.io/jwks", "http://localhost.attacker.example/jwks",
+                "http://10.0.0.1/jwks", "http://[::2]/jwks", "ftp://127.0.0.1/jwks")) {
+            assertThatThrownBy(() -> issuer().jwksUri(URI.create(refused))).as(refused)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("https (http only to loopback)");
+        }
+    }
 }
