@@ -40,6 +40,9 @@ import java.util.Set;
  */
 public final class JwtAuthenticator implements Authenticator {
 
+    /** Registered claims that RFC 7519 defines as StringOrURI. */
+    private static final List<String> STRING_OR_URI_CLAIMS = List.of("iss", "sub", "jti");
+
     /** Largest clock skew a gateway may be configured to tolerate. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
@@ -88,12 +91,25 @@ public final class JwtAuthenticator implements Authenticator {
         }
         SignedJWT jwt;
         JWTClaimsSet claims;
+        Map<String, Object> payload;
         try {
             jwt = SignedJWT.parse(token);
             claims = jwt.getJWTClaimsSet();
+            // The claims set turns a numeric iss, sub or jti into text; RFC 7519 says
+            // StringOrURI, so the payload as sent decides.
+            payload = jwt.getPayload().toJSONObject();
         } catch (ParseException | RuntimeException e) {
             // Includes alg "none": its header is not a JWS header.
             return reject("the token is malformed");
+        }
+        if (payload == null) {
+            return reject("the token is malformed");
+        }
+        for (String name : STRING_OR_URI_CLAIMS) {
+            Object value = payload.get(name);
+            if (value != null && !(value instanceof String)) {
+                return reject("the token's " + name + " claim is not a string");
+            }
         }
         JWSHeader header = jwt.getHeader();
         Map<String, Object> headerFields = header.toJSONObject();
@@ -139,6 +155,10 @@ public final class JwtAuthenticator implements Authenticator {
         if (!verified) {
             return reject(candidates.isEmpty() ? "no key of the issuer matches the token"
                     : "the token's signature is not valid");
+        }
+        Object subject = payload.get(issuer.subjectClaim());
+        if (subject != null && !(subject instanceof String)) {
+            return reject("the token's subject (" + issuer.subjectClaim() + ") is not a string");
         }
         return checkClaims(issuer, claims);
     }

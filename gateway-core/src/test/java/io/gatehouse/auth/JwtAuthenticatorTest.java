@@ -381,4 +381,19 @@ class JwtAuthenticatorTest {
                     .hasMessageContaining("https (http only to loopback)");
         }
     }
+
+    @Test
+    void aNumericSubjectIsRefused() {
+        String token = sign(JWSAlgorithm.RS256, RSA, validClaims().claim("sub", 12345).build());
+
+        assertThat(rsaOnly.authenticate(bearer(token))).isEqualTo(new AuthResult.Rejected(
+                ErrorCode.INVALID_TOKEN, "the token's sub claim is not a string"));
+    }
+
+    @Test
+    void aNumericTokenIdIsRefused() {
+        String token = sign(JWSAlgorithm.RS256, RSA, validClaims().claim("jti", 12345).build());
+
+        assertThat(rsaOnly.authenticate(bearer(token))).isInstanceOf(AuthResult.Rejected.class);
+    }
 }
