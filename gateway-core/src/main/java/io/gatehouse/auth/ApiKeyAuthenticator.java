@@ -19,9 +19,11 @@ import java.util.Optional;
  * wrong checksum, length or alphabet is refused without a store lookup. Any other key is hashed
  * and looked up by hash; the stored hash is compared again in constant time, so a store that
  * answered for the wrong hash cannot let a request in. Revoked and expired keys are refused with
- * {@link ErrorCode#INVALID_API_KEY}; a key used from outside its address lists is refused with
- * {@link ErrorCode#FORBIDDEN}. No detail ever contains more of the key than its prefix and last
- * four characters. When the store fails (a backend down), the request is refused with
+ * {@link ErrorCode#INVALID_API_KEY} and the same detail as an unknown key, so a refusal never
+ * confirms that a key existed (the key id and reason go to the security log); a key used from
+ * outside its address lists is refused with {@link ErrorCode#FORBIDDEN}. No detail ever
+ * contains more of the key than its prefix and last four characters. When the store fails (a
+ * backend down), the request is refused with
  * {@link ErrorCode#SERVICE_UNAVAILABLE} and a {@code Retry-After} hint, never with an error
  * that leaks the failure or counts as a failed attempt.
  *
@@ -38,6 +40,8 @@ public final class ApiKeyAuthenticator implements Authenticator {
 
     /** How precisely a key's last use is kept: a use this close to the recorded one is not. */
     public static final Duration LAST_USE_RESOLUTION = Duration.ofSeconds(1);
+
+    private static final String NOT_VALID = "the API key is not valid";
 
     private final ApiKeyStore store;
     private final KeyHasher hasher;
@@ -90,25 +94,31 @@ public final class ApiKeyAuthenticator implements Authenticator {
                     unavailableRetryAfterSeconds);
         }
         if (found.isEmpty()) {
-            return reject("the API key is not valid");
+            return reject(NOT_VALID);
         }
         ApiKeyRecord record = found.get();
         if (!MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
                 record.hash().getBytes(StandardCharsets.US_ASCII))) {
-            return reject("the API key is not valid");
+            return reject(NOT_VALID);
         }
         Instant now = clock.instant();
+        // The caller is told no more than for a key that never existed; which key it was and
+        // why goes to the security log only.
         if (record.revoked()) {
-            return reject("the API key " + record.hint() + " (" + record.keyId()
-                    + ") has been revoked");
+            return AuthResult.Rejected.withSecurityDetail(ErrorCode.INVALID_API_KEY,
+                    NOT_VALID, "the API key " + record.hint() + " (" + record.keyId()
+                            + ") has been revoked");
         }
         if (record.expiredAt(now)) {
-            return reject("the API key " + record.hint() + " (" + record.keyId()
-                    + ") has expired");
+            return AuthResult.Rejected.withSecurityDetail(ErrorCode.INVALID_API_KEY,
+                    NOT_VALID, "the API key " + record.hint() + " (" + record.keyId()
+                            + ") has expired");
         }
         if (!record.permitsAddress(request.clientAddress())) {
-            return new AuthResult.Rejected(ErrorCode.FORBIDDEN, "the API key " + record.hint()
-                    + " (" + record.keyId() + ") may not be used from this address");
+            return AuthResult.Rejected.withSecurityDetail(ErrorCode.FORBIDDEN,
+                    "the API key may not be used from this address", "the API key "
+                            + record.hint() + " (" + record.keyId()
+                            + ") may not be used from this address");
         }
         Instant lastUsed = record.lastUsedAt();
         if (lastUsed == null || !lastUsed.isAfter(now.minus(LAST_USE_RESOLUTION))) {

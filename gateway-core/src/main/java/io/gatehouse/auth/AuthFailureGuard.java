@@ -89,7 +89,7 @@ public final class AuthFailureGuard implements Authenticator {
         }
         if (result instanceof AuthResult.Rejected rejected && rejected.code().status() == 401) {
             publish(SecurityEvent.Type.AUTH_FAILURE, request, rejected.code().name(),
-                    rejected.detail());
+                    rejected.securityDetail());
         }
         return result;
     }

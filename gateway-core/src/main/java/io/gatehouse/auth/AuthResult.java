@@ -27,25 +27,40 @@ public sealed interface AuthResult {
 
     /**
      * A credential was presented and refused. The detail is safe to show the caller: it names
-     * the reason, never the secret.
+     * the reason, never the secret, and never whether a presented key or key id exists.
      *
      * @param retryAfterSeconds when positive, the caller may retry after this many seconds (sent
      *                          as {@code Retry-After}, e.g. after too many failed attempts);
      *                          0 when retrying with the same credential is pointless
+     * @param securityDetail    the specific reason, for the security event log only (e.g. which
+     *                          key id was revoked); never sent to the caller
      */
-    record Rejected(ErrorCode code, String detail, long retryAfterSeconds) implements AuthResult {
+    record Rejected(ErrorCode code, String detail, long retryAfterSeconds,
+            String securityDetail) implements AuthResult {
         public Rejected {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(detail, "detail");
+            Objects.requireNonNull(securityDetail, "securityDetail");
             if (retryAfterSeconds < 0) {
                 throw new IllegalArgumentException(
                         "retryAfterSeconds must not be negative, was " + retryAfterSeconds);
             }
         }
 
+        /** A rejection whose security-log detail is its public detail. */
+        public Rejected(ErrorCode code, String detail, long retryAfterSeconds) {
+            this(code, detail, retryAfterSeconds, detail);
+        }
+
         /** A rejection without a retry hint. */
         public Rejected(ErrorCode code, String detail) {
             this(code, detail, 0);
+        }
+
+        /** A rejection telling the caller {@code detail} and the security log more. */
+        public static Rejected withSecurityDetail(ErrorCode code, String detail,
+                String securityDetail) {
+            return new Rejected(code, detail, 0, securityDetail);
         }
     }
 

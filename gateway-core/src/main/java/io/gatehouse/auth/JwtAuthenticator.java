@@ -153,8 +153,11 @@ public final class JwtAuthenticator implements Authenticator {
             }
         }
         if (!verified) {
-            return reject(candidates.isEmpty() ? "no key of the issuer matches the token"
-                    : "the token's signature is not valid");
+            // Whether the kid exists is not the caller's business: one detail for both.
+            return AuthResult.Rejected.withSecurityDetail(ErrorCode.INVALID_TOKEN,
+                    "the token's signature is not valid", candidates.isEmpty()
+                            ? "no key of the issuer matches the token"
+                            : "the token's signature is not valid");
         }
         Object subject = payload.get(issuer.subjectClaim());
         if (subject != null && !(subject instanceof String)) {

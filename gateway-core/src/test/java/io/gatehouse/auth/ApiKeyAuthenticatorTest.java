@@ -120,8 +120,9 @@ class ApiKeyAuthenticatorTest {
         AuthResult result = apiKey(key.plaintext());
 
         String tail = key.plaintext().substring(key.plaintext().length() - 4);
-        assertThat(result).isEqualTo(invalid("the API key sk_live_..." + tail + " ("
-                + key.keyId() + ") has been revoked"));
+        assertThat(result).isEqualTo(AuthResult.Rejected.withSecurityDetail(
+                ErrorCode.INVALID_API_KEY, "the API key is not valid", "the API key sk_live_..."
+                        + tail + " (" + key.keyId() + ") has been revoked"));
         String secretPart = key.plaintext().substring("sk_live_".length(),
                 key.plaintext().length() - 4);
         assertThat(((AuthResult.Rejected) result).detail()).doesNotContain(secretPart);
@@ -136,9 +137,10 @@ class ApiKeyAuthenticatorTest {
         assertThat(apiKey(key.plaintext())).isInstanceOf(AuthResult.Authenticated.class);
 
         clock.advance(Duration.ofMillis(1));
-        assertThat(apiKey(key.plaintext())).isEqualTo(invalid("the API key sk_test_..."
-                + key.plaintext().substring(key.plaintext().length() - 4) + " ("
-                + key.keyId() + ") has expired"));
+        assertThat(apiKey(key.plaintext())).isEqualTo(AuthResult.Rejected.withSecurityDetail(
+                ErrorCode.INVALID_API_KEY, "the API key is not valid", "the API key sk_test_..."
+                        + key.plaintext().substring(key.plaintext().length() - 4) + " ("
+                        + key.keyId() + ") has expired"));
     }
 
     @Test

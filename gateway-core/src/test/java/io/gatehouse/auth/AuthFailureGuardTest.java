@@ -217,4 +217,19 @@ class AuthFailureGuardTest {
         }
         assertThat(events.types()).isEmpty();
     }
+
+    @Test
+    void aRevokedKeyLooksUnknownToTheCallerButIsNamedInTheSecurityLog() {
+        NewApiKey key = manager.create("sk_live_", ApiKeySpec.of("alice", "premium"));
+        manager.revoke(key.keyId());
+
+        AuthResult.Rejected refused = (AuthResult.Rejected) attempt(key.plaintext(),
+                "203.0.113.5");
+
+        assertThat(refused.detail()).isEqualTo("the API key is not valid");
+        assertThat(refused.detail()).doesNotContain(key.keyId());
+        assertThat(events.events).hasSize(1);
+        assertThat(events.events.get(0).detail()).contains(key.keyId())
+                .endsWith("has been revoked");
+    }
 }

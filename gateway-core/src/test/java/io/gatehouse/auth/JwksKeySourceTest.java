@@ -133,7 +133,8 @@ class JwksKeySourceTest {
         // The retired key is gone from the issuer's set and no longer verifies.
         clock.advance(Duration.ofSeconds(31));
         assertThat(jwt.authenticate(bearer(rsaToken())))
-                .isEqualTo(new AuthResult.Rejected(ErrorCode.INVALID_TOKEN,
+                .isEqualTo(AuthResult.Rejected.withSecurityDetail(ErrorCode.INVALID_TOKEN,
+                        "the token's signature is not valid",
                         "no key of the issuer matches the token"));
     }
 
@@ -228,7 +229,8 @@ class JwksKeySourceTest {
         JwtAuthenticator jwt = authenticator();
 
         assertThat(jwt.authenticate(bearer(sign(JWSAlgorithm.HS256, HMAC, validClaims().build()))))
-                .isEqualTo(new AuthResult.Rejected(ErrorCode.INVALID_TOKEN,
+                .isEqualTo(AuthResult.Rejected.withSecurityDetail(ErrorCode.INVALID_TOKEN,
+                        "the token's signature is not valid",
                         "no key of the issuer matches the token"));
     }
 }
