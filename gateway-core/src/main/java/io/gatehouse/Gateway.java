@@ -312,7 +312,7 @@ public final class Gateway {
     public static final class Builder {
         private final Router router;
         private Authenticator authenticator = Authenticator.none();
-        private RateLimiter rateLimiter = RateLimiter.unlimited();
+        private RateLimiter rateLimiter;
         private List<String> trustedProxies = List.of();
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private LongSupplier nanoTime = System::nanoTime;
@@ -370,7 +370,23 @@ public final class Gateway {
             return this;
         }
 
+        /**
+         * Builds the gateway.
+         *
+         * @throws IllegalStateException when a route declares limits but no
+         *     {@link #rateLimiter rate limiter} was given, since nothing would enforce them
+         */
         public Gateway build() {
+            if (rateLimiter == null) {
+                for (Route route : router.routes()) {
+                    if (!route.limits().isEmpty()) {
+                        throw new IllegalStateException("route '" + route.id()
+                                + "' declares limits but the gateway has no rate limiter to "
+                                + "enforce them; give it one with rateLimiter(...)");
+                    }
+                }
+                rateLimiter = RateLimiter.unlimited();
+            }
             return new Gateway(this);
         }
     }

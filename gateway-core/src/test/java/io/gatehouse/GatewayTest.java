@@ -380,4 +380,29 @@ class GatewayTest {
             access.setLevel(before);
         }
     }
+
+    @Test
+    void aRouteWithLimitsButNoRateLimiterIsABuildError() {
+        io.gatehouse.limit.LimitRule twoPerMinute = io.gatehouse.limit.LimitRule.builder(
+                        "per-minute", io.gatehouse.limit.Algorithm.FIXED_WINDOW)
+                .limit(2, java.time.Duration.ofMinutes(1)).build();
+        Router routes = Router.of(List.of(health,
+                Route.builder("chat", "/chat").publicAccess().limit(twoPerMinute).build()));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateway.builder(routes).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("route 'chat' declares limits but the gateway has no rate limiter"
+                        + " to enforce them; give it one with rateLimiter(...)");
+        Gateway limited = Gateway.builder(routes).rateLimiter(
+                io.gatehouse.limit.TieredRateLimiter.builder(
+                        io.gatehouse.limit.LimitStores.inMemory()).build()).build();
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Admission admission = limited.admit(TestExchange.request("GET", "/chat"));
+            statuses.add(admission instanceof Admission.Rejected rejected
+                    ? rejected.problem().status() : 200);
+        }
+        assertThat(statuses).containsExactly(200, 200, 429);
+        assertThat(Gateway.builder(Router.of(List.of(health))).build()).isNotNull();
+    }
 }

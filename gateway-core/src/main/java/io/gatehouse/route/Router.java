@@ -23,33 +23,50 @@ public interface Router {
     RouteMatch match(String method, String path);
 
     /**
+     * The routes this router chooses from, so that a gateway can check them when it is built;
+     * empty when unknown (a hand-written router).
+     */
+    default List<Route> routes() {
+        return List.of();
+    }
+
+    /**
      * A router over {@code routes}: among the routes whose pattern matches, the most specific
      * (most literal segments, no {@code **}) that takes the method wins; ties go to the route
      * listed first.
      */
     static Router of(List<Route> routes) {
-        List<Route> ordered = routes.stream()
+        List<Route> given = List.copyOf(routes);
+        List<Route> ordered = given.stream()
                 .sorted(Comparator.comparingInt((Route route) -> route.pattern().specificity())
                         .reversed())
                 .toList();
         RouteMatch notFound = new RouteMatch.NotFound();
-        return (method, path) -> {
-            TreeSet<String> allowed = null;
-            for (Route route : ordered) {
-                if (!route.pattern().matches(path)) {
-                    continue;
+        return new Router() {
+            @Override
+            public RouteMatch match(String method, String path) {
+                TreeSet<String> allowed = null;
+                for (Route route : ordered) {
+                    if (!route.pattern().matches(path)) {
+                        continue;
+                    }
+                    if (route.allowsMethod(method)) {
+                        Map<String, String> variables = new HashMap<>(4);
+                        route.pattern().match(path, variables);
+                        return new RouteMatch.Found(route, variables);
+                    }
+                    if (allowed == null) {
+                        allowed = new TreeSet<>();
+                    }
+                    allowed.addAll(route.methods());
                 }
-                if (route.allowsMethod(method)) {
-                    Map<String, String> variables = new HashMap<>(4);
-                    route.pattern().match(path, variables);
-                    return new RouteMatch.Found(route, variables);
-                }
-                if (allowed == null) {
-                    allowed = new TreeSet<>();
-                }
-                allowed.addAll(route.methods());
+                return allowed == null ? notFound : new RouteMatch.MethodNotAllowed(allowed);
             }
-            return allowed == null ? notFound : new RouteMatch.MethodNotAllowed(allowed);
+
+            @Override
+            public List<Route> routes() {
+                return given;
+            }
         };
     }
 }
