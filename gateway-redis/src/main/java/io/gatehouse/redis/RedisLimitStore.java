@@ -331,7 +331,7 @@ public final class RedisLimitStore implements LimitStore {
             case TOKEN_BUCKET -> "tb";
             case FIXED_WINDOW -> "fw";
             case SLIDING_WINDOW -> "sw";
-            case SLIDING_LOG -> "sl";
+            case SLIDING_LOG -> "sl2";
             case CONCURRENCY -> "cc";
         };
         int code = switch (rule.algorithm()) {
