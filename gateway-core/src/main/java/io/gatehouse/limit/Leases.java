@@ -79,19 +79,36 @@ final class Leases {
         return latest - now;
     }
 
+    /**
+     * When enough leases, taken in order of expiry, will have expired: each round finds the next
+     * expiry in one pass without sorting or allocating, and since every lease holds at least 1,
+     * at most {@code U + c - L} rounds run (one for a cost-1 request at the limit).
+     */
     long retryAfter(LimitRule rule, long cost, long now) {
         if (cost > rule.limit()) {
             return rule.periodMicros();
         }
-        long[][] byExpiry = leases == null ? new long[0][] : leases.values().toArray(new long[0][]);
-        java.util.Arrays.sort(byExpiry, (a, b) -> Long.compare(a[0], b[0]));
-        long left = used;
+        long need = used + cost - rule.limit();
         long wait = rule.periodMicros();
-        for (long[] lease : byExpiry) {
-            left -= lease[1];
-            if (left + cost <= rule.limit()) {
-                wait = lease[0] - now;
+        long after = Long.MIN_VALUE;
+        while (need > 0 && leases != null) {
+            long next = Long.MAX_VALUE;
+            long freed = 0;
+            for (long[] lease : leases.values()) {
+                if (lease[0] > after && lease[0] < next) {
+                    next = lease[0];
+                    freed = lease[1];
+                } else if (lease[0] == next) {
+                    freed += lease[1];
+                }
+            }
+            if (next == Long.MAX_VALUE) {
                 break;
+            }
+            need -= freed;
+            after = next;
+            if (need <= 0) {
+                wait = next - now;
             }
         }
         return Math.max(1, Math.min(MAX_RETRY_MICROS, wait));

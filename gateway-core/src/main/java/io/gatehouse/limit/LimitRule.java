@@ -232,6 +232,30 @@ public final class LimitRule {
         return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1_000;
     }
 
+    /**
+     * This rule with its limit, and a token bucket's burst, divided among {@code instances}
+     * gateways, rounded up: what one instance may grant alone while the shared store fails.
+     */
+    LimitRule shareOf(int instances) {
+        if (instances == 1) {
+            return this;
+        }
+        long share = (limit + instances - 1) / instances;
+        Builder builder = builder(name, algorithm);
+        if (calendarUnit != null) {
+            builder.calendar(share, calendarUnit, zone);
+        } else {
+            builder.limit(share, period);
+        }
+        if (algorithm == Algorithm.TOKEN_BUCKET) {
+            builder.burst((burst + instances - 1) / instances);
+        }
+        if (countRequests) {
+            builder.countRequests();
+        }
+        return builder.scope(scope).failurePolicy(failurePolicy).shadow(shadow).build();
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LimitRule rule

@@ -45,7 +45,11 @@ import org.slf4j.LoggerFactory;
  *       {@link FailurePolicy#FAIL_CLOSED} the request gets 503
  *       {@link ErrorCode#SERVICE_UNAVAILABLE} with {@code Retry-After}; otherwise
  *       {@link FailurePolicy#LOCAL_FALLBACK} rules are decided by a local in-memory store and
- *       {@link FailurePolicy#FAIL_OPEN} rules are skipped.</li>
+ *       {@link FailurePolicy#FAIL_OPEN} rules are skipped. The local store never grants a fresh
+ *       full limit: it enforces this instance's {@link Builder#fallbackInstances(int) share} and
+ *       starts each key from what the main store last said about it (units remaining until
+ *       its reset), so an outage's over-admission is bounded (see
+ *       {@link Builder#fallbackInstances(int)}).</li>
  *   <li><b>Unknown tiers</b>: a principal whose tier is not configured is limited by the
  *       {@link Builder#unknownTier(String) fallback tier} if one is set; otherwise it is refused
  *       with 500 {@link ErrorCode#INTERNAL_ERROR} naming the tier (a configuration error must not
@@ -62,7 +66,7 @@ public final class TieredRateLimiter implements RateLimiter {
             new LimitDecision.Allowed(ResponseHeaders.empty(), LimitDecision.Hold.nothing());
 
     private final LimitStore store;
-    private final LimitStore fallbackStore;
+    private final FallbackLimits fallback;
     private final Map<String, Tier> tiers;
     private final Tier unknownTier;
     private final KeyResolver keyResolver;
@@ -74,8 +78,11 @@ public final class TieredRateLimiter implements RateLimiter {
     private TieredRateLimiter(Builder builder) {
         this.store = builder.store;
         this.clock = builder.clock;
-        this.fallbackStore = builder.fallbackStore != null
-                ? builder.fallbackStore : LimitStores.inMemory(builder.clock);
+        LimitStore configuredFallback = builder.fallbackStore;
+        MicroClock clock = builder.clock;
+        this.fallback = new FallbackLimits(builder.fallbackInstances, clock,
+                configuredFallback != null
+                        ? () -> configuredFallback : () -> LimitStores.inMemory(clock));
         this.tiers = Map.copyOf(builder.tiers);
         this.unknownTier = builder.unknownTier == null ? null : tiers.get(builder.unknownTier);
         this.keyResolver = builder.keyResolver;
@@ -143,26 +150,30 @@ public final class TieredRateLimiter implements RateLimiter {
         if (!enforced.isEmpty()) {
             try {
                 verdict = store.tryAcquire(enforced, leaseId);
+                fallback.remember(enforced, verdict);
                 if (degraded.get() && degraded.compareAndSet(true, false)) {
+                    fallback.recovered();
                     LOG.info("limit store recovered; limits are enforced by it again");
                 }
             } catch (LimitStoreException e) {
                 if (degraded.compareAndSet(false, true)) {
-                    LOG.warn("limit store failed; applying each limit's failure policy", e);
+                    // The cause only: rendering a stack trace would stall this request, and
+                    // the store's own log says what failed.
+                    LOG.warn("limit store failed; applying each limit's failure policy: {}",
+                            e.getMessage());
+                    LOG.debug("limit store failure", e);
                 }
                 for (Permit permit : enforced) {
                     if (permit.rule().failurePolicy() == FailurePolicy.FAIL_CLOSED) {
                         return storeUnavailable(permit.rule(), request);
                     }
                 }
-                decidingStore = fallbackStore;
-                decided = new ArrayList<>(enforced.size());
-                for (Permit permit : enforced) {
-                    if (permit.rule().failurePolicy() == FailurePolicy.LOCAL_FALLBACK) {
-                        decided.add(permit);
-                    }
+                FallbackLimits.Decision local = fallback.decide(enforced, leaseId);
+                if (local != null) {
+                    decidingStore = local.store();
+                    decided = local.permits();
+                    verdict = local.verdict();
                 }
-                verdict = decided.isEmpty() ? null : fallbackStore.tryAcquire(decided, leaseId);
             }
         }
         ResponseHeaders headers = verdict == null
@@ -401,6 +412,7 @@ public final class TieredRateLimiter implements RateLimiter {
         private String unknownTier;
         private KeyResolver keyResolver;
         private LimitStore fallbackStore;
+        private int fallbackInstances = 1;
         private MicroClock clock = MicroClock.system();
         private Duration failClosedRetryAfter = Duration.ofSeconds(5);
 
@@ -434,10 +446,29 @@ public final class TieredRateLimiter implements RateLimiter {
 
         /**
          * The store that decides {@link FailurePolicy#LOCAL_FALLBACK} limits while the main
-         * store fails; an in-memory store on the limiter's clock by default.
+         * store fails; by default a fresh in-memory store on the limiter's clock for each
+         * outage. A configured store is kept across outages.
          */
         public Builder fallbackStore(LimitStore fallbackStore) {
             this.fallbackStore = Objects.requireNonNull(fallbackStore, "fallbackStore");
+            return this;
+        }
+
+        /**
+         * The number of gateway instances sharing the main store (1 by default): while it fails,
+         * each instance decides {@link FailurePolicy#LOCAL_FALLBACK} limits with its share, the
+         * limit (and a token bucket's burst) divided by {@code instances}, rounded up, and starts
+         * from what the store last said about the key. Worst case over all instances, per outage
+         * and window, {@code N * ceil(L / instances)} requests are admitted beyond the limit
+         * {@code L}, where {@code N} is the number of instances actually running (see the
+         * operations guide).
+         */
+        public Builder fallbackInstances(int instances) {
+            if (instances < 1) {
+                throw new IllegalArgumentException(
+                        "fallbackInstances must be at least 1, was " + instances);
+            }
+            this.fallbackInstances = instances;
             return this;
         }
 

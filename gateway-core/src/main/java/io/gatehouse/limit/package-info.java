@@ -122,18 +122,26 @@
  * </ul>
  *
  * <h3>SLIDING_LOG (exact)</h3>
- * <p>State: the entries {@code (t_i, c_i)} admitted in the last {@code P}, ordered by time, each
- * {@code c_i >= 1}; {@code U = sum c_i}. Fresh: no entries. Rules need {@code L <= 1,000,000}.
+ * <p>State: the entries admitted in the last {@code P}, ordered by time, each kept as its time
+ * {@code t_i} and the running sum {@code C_i} of costs through it ({@code C_i} strictly
+ * increasing, so entry {@code i} costs {@code c_i = C_i - C_(i-1)} at least 1), and the base
+ * {@code C_0}, the running sum before the oldest entry; {@code U = C_last - C_0}. Fresh: no
+ * entries, base 0 (and a log that empties starts again from base 0, so {@code C} counts only
+ * units admitted while the log was never empty and stays below 2^53). Rules need
+ * {@code L <= 1,000,000}.
  * <ul>
- *   <li>Advance: drop entries with {@code t_i <= now - P}.</li>
- *   <li>Fits: {@code U + c <= L}. Consume: append {@code (max(now, t_last), c)} (merging into the
- *       last entry if it has that time).</li>
+ *   <li>Advance: drop entries with {@code t_i <= now - P}, oldest first; the base becomes the
+ *       running sum of the last one dropped.</li>
+ *   <li>Fits: {@code U + c <= L}. Consume: append {@code (max(now, t_last), C_last + c)}
+ *       (merging into the last entry, whose sum grows, if it has that time).</li>
  *   <li>Remaining: {@code max(0, L - U)}. Reset: {@code t_last + P - now}, or 0 if empty.</li>
- *   <li>Retry-after: the smallest {@code k} such that {@code U - (c_1 + ... + c_k) + c <= L};
- *       then {@code t_k + P - now}.</li>
- *   <li>Settle: refund from the oldest entries first (an entry reaching 0 is dropped), which
- *       never admits more than an exact refund would; charge appends
- *       {@code (max(now, t_last), min(k, 2L - U))} if positive.</li>
+ *   <li>Retry-after: the first entry {@code k} with {@code C_k >= C_last + c - L} (the oldest
+ *       entries whose expiry frees enough room, found by a search over the running sums, never
+ *       a walk over the log); then {@code t_k + P - now}.</li>
+ *   <li>Settle: a refund {@code r} moves the base up, {@code C_0 = min(C_last, C_0 + r)}, and
+ *       drops entries with {@code C_i <= C_0} (refunding from the oldest entries first, which
+ *       never admits more than an exact refund would); a charge appends
+ *       {@code (max(now, t_last), C_last + min(k, 2L - U))} if positive.</li>
  *   <li>TTL: reset + MARGIN.</li>
  * </ul>
  *
@@ -148,7 +156,8 @@
  *   <li>Retry-after: {@code min(1,000,000, x)} where {@code x = expiresAt_k - now} for the
  *       smallest {@code k} (leases ordered by expiry) with
  *       {@code U - (c_1 + ... + c_k) + c <= L}: leases are usually released long before they
- *       expire, so a client is told to come back within a second.</li>
+ *       expire, so a client is told to come back within a second. Every lease holds at least
+ *       1, so {@code k <= U + c - L}: a refusal reads that many leases, not all of them.</li>
  *   <li>Release: remove the lease (idempotent). Settle: nothing.</li>
  *   <li>TTL: reset + MARGIN.</li>
  * </ul>

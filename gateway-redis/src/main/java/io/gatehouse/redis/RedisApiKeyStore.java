@@ -3,8 +3,10 @@ package io.gatehouse.redis;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.gatehouse.auth.ApiKeyRecord;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.ApiKeyStoreException;
@@ -21,9 +23,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.JedisPubSub;
@@ -52,9 +56,15 @@ import redis.clients.jedis.exceptions.JedisException;
  * <p><b>Caching and revocation.</b> {@link #findByHash} answers from a bounded local cache
  * (including "no such key"); every {@link #save} (create, revoke, expire, rotate) publishes the
  * changed hashes, and every instance's subscriber evicts them, so a revocation reaches every
- * instance within milliseconds. The cache's time to live (default 30 s) bounds staleness should
- * a message be lost (also while the subscription is down, when cached keys keep working), and
- * the whole cache is dropped whenever the subscription is (re-)established.
+ * instance within milliseconds. A cached record is re-read in the background once it is older
+ * than the refresh interval (default 30 s) and is used again, so a key in use never waits for
+ * Redis and never expires while Redis answers; the request that finds it due is served the
+ * cached record meanwhile. When the re-read fails (Redis unreachable, the breaker open), the
+ * cached record is kept and served stale, for at most the maximum staleness (default 10 min)
+ * after it was last read from Redis; past that the key is looked up like an unknown one (and,
+ * with Redis down, refused with 503). Whenever the invalidation subscription is
+ * (re-)established, every cached record is re-read in the background, so a revocation missed
+ * while this instance could not reach Redis takes effect as soon as Redis answers again.
  * {@link #recordUse} is kept in memory and written every {@code lastUsedFlushInterval}; until
  * then {@link #findById} and {@link #list} of this instance show it.
  *
@@ -62,8 +72,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * {@link RedisCircuitBreaker} (by default its own; {@link RedisBackend} shares the limit
  * store's): after consecutive failures lookups fail at once with an {@link ApiKeyStoreException}
  * instead of each waiting for the command timeout, and one lookup per probe interval tests
- * Redis. Cached keys keep working. The authenticator answers failed lookups with 503 and
- * {@code Retry-After}.
+ * Redis. Cached keys keep working, stale, for up to the maximum staleness. The authenticator
+ * answers failed lookups with 503 and {@code Retry-After}. A Redis that comes back empty (a
+ * restart without persistence) holds no keys: each cached record is then re-read as "no such
+ * key" and its key is refused with 401 until the keys are stored again.
  *
  * <p>Thread-safe. Close it to stop its subscriber and flush last-use times; it does not close
  * the Jedis client, which the caller owns.
@@ -77,6 +89,11 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final String DUPLICATE = "GATEHOUSE_DUPLICATE_HASH";
+
+    /** Default age at which a cached lookup is re-read in the background. */
+    public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofSeconds(30);
+    /** Default longest a cached lookup is served stale while Redis cannot be read. */
+    public static final Duration DEFAULT_MAX_STALENESS = Duration.ofMinutes(10);
 
     // Atomic save: refuse a hash owned by another key id, drop the old hash index, replace the
     // record, then tell every instance which hashes changed.
@@ -109,7 +126,9 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
     private final String hashPrefix;
     private final String idsKey;
     private final String channel;
-    private final Cache<String, Optional<ApiKeyRecord>> byHash;
+    private final LoadingCache<String, Cached> byHash;
+    private final LongSupplier nanoTicker;
+    private final ExecutorService refresher;
     private final Map<String, Instant> pendingUses = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
     private final Thread subscriber;
@@ -136,12 +155,57 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         this.hashPrefix = base + "hash:";
         this.idsKey = base + "ids";
         this.channel = builder.keyPrefix + "invalidate";
+        this.nanoTicker = builder.nanoTicker;
+        // Re-reads do I/O: one thread of their own, never the common pool or a request thread.
+        // Caffeine runs at most one re-read per key at a time, so the queue stays bounded by
+        // the cache's size.
+        this.refresher = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "gatehouse-apikey-refresh");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long maxStaleNanos = builder.maxStaleness.toNanos();
         this.byHash = Caffeine.newBuilder()
                 .maximumSize(builder.cacheSize)
-                .expireAfterWrite(builder.cacheTtl)
-                // Maintenance on the calling threads: no shared pool to occupy.
-                .executor(Runnable::run)
-                .build();
+                .refreshAfterWrite(builder.refreshInterval)
+                .expireAfter(new Expiry<String, Cached>() {
+                    @Override
+                    public long expireAfterCreate(String hash, Cached cached, long now) {
+                        return Math.max(0, cached.readAtNanos() + maxStaleNanos - now);
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String hash, Cached cached, long now,
+                            long currentDuration) {
+                        return Math.max(0, cached.readAtNanos() + maxStaleNanos - now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String hash, Cached cached, long now,
+                            long currentDuration) {
+                        return currentDuration;
+                    }
+                })
+                .ticker(nanoTicker::getAsLong)
+                .executor(refresher)
+                .build(new CacheLoader<String, Cached>() {
+                    @Override
+                    public Cached load(String hash) {
+                        return new Cached(loadByHash(hash), nanoTicker.getAsLong());
+                    }
+
+                    @Override
+                    public Cached reload(String hash, Cached stale) {
+                        try {
+                            return load(hash);
+                        } catch (ApiKeyStoreException e) {
+                            // Keep serving what Redis said last; its age still counts from
+                            // when it was read, so the maximum staleness holds.
+                            LOG.debug("API key record not re-read; serving the cached one", e);
+                            return stale;
+                        }
+                    }
+                });
         this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "gatehouse-apikey-last-used");
             thread.setDaemon(true);
@@ -160,10 +224,14 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         return new Builder(jedis);
     }
 
+    /** A lookup's result and when it was read from Redis (the ticker's nanoseconds). */
+    private record Cached(Optional<ApiKeyRecord> record, long readAtNanos) {
+    }
+
     @Override
     public Optional<ApiKeyRecord> findByHash(String hash) {
         Objects.requireNonNull(hash, "hash");
-        return byHash.get(hash, this::loadByHash);
+        return byHash.get(hash).record();
     }
 
     private Optional<ApiKeyRecord> loadByHash(String hash) {
@@ -175,7 +243,12 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
             String keyId = jedis.get(hashPrefix + hash);
             found = keyId == null ? Optional.empty() : loadStored(keyId);
         } catch (JedisException e) {
-            breaker.onFailure(e);
+            if (RedisConnections.isPoolExhausted(e)) {
+                breaker.onNotAttempted();
+            } else {
+                breaker.onFailure(e);
+                RedisConnections.discardIdleConnections(jedis);
+            }
             throw new ApiKeyStoreException("Redis unreachable while looking up an API key", e);
         }
         breaker.onSuccess();
@@ -304,6 +377,8 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
                     return;
                 }
                 LOG.debug("API key invalidation subscription lost; resubscribing", e);
+                // The pool's other idle connections likely died with this one (a restart).
+                RedisConnections.discardIdleConnections(jedis);
             }
             // Messages may be missed while unsubscribed. The cache is kept meanwhile, so keys
             // already seen keep working through an outage (their age is bounded by the cache's
@@ -321,7 +396,11 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
     private final class Invalidations extends JedisPubSub {
         @Override
         public void onSubscribe(String channel, int subscribedChannels) {
-            byHash.invalidateAll();
+            // Changes published while this instance was not subscribed were missed: re-read
+            // every cached record. Until each re-read lands, the cached one is served.
+            for (String hash : List.copyOf(byHash.asMap().keySet())) {
+                byHash.refresh(hash);
+            }
             subscribed.countDown();
         }
 
@@ -347,6 +426,7 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         }
         subscriber.interrupt();
         flusher.shutdownNow();
+        refresher.shutdownNow();
         flushUsesQuietly();
         try {
             subscriber.join(1_000);
@@ -425,7 +505,9 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
         private final UnifiedJedis jedis;
         private String keyPrefix = DEFAULT_KEY_PREFIX;
         private long cacheSize = 100_000;
-        private Duration cacheTtl = Duration.ofSeconds(30);
+        private Duration refreshInterval = DEFAULT_REFRESH_INTERVAL;
+        private Duration maxStaleness = DEFAULT_MAX_STALENESS;
+        private LongSupplier nanoTicker = System::nanoTime;
         private Duration lastUsedFlushInterval = Duration.ofSeconds(10);
         private RedisCircuitBreaker breaker;
 
@@ -449,14 +531,36 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
             return this;
         }
 
-        /** Longest a cached lookup is trusted without an invalidation message. */
-        public Builder cacheTtl(Duration cacheTtl) {
-            Objects.requireNonNull(cacheTtl, "cacheTtl");
-            if (cacheTtl.isNegative() || cacheTtl.isZero()) {
-                throw new IllegalArgumentException("cacheTtl must be positive, was " + cacheTtl);
-            }
-            this.cacheTtl = cacheTtl;
+        /**
+         * How old a cached lookup may grow before it is re-read in the background (30 s by
+         * default); it also bounds how long a lost invalidation message goes unnoticed.
+         */
+        public Builder refreshInterval(Duration refreshInterval) {
+            this.refreshInterval = positive(refreshInterval, "refreshInterval");
             return this;
+        }
+
+        /**
+         * The longest a cached lookup is served since it was last read from Redis, while
+         * re-reads fail (10 min by default); at least the refresh interval.
+         */
+        public Builder maxStaleness(Duration maxStaleness) {
+            this.maxStaleness = positive(maxStaleness, "maxStaleness");
+            return this;
+        }
+
+        /** The monotonic nanosecond clock of the cache; tests drive it by hand. */
+        public Builder nanoTicker(LongSupplier nanoTicker) {
+            this.nanoTicker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        private static Duration positive(Duration duration, String what) {
+            Objects.requireNonNull(duration, what);
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, was " + duration);
+            }
+            return duration;
         }
 
         /** How often last-use times are written to Redis. */
@@ -479,8 +583,16 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
             return this;
         }
 
-        /** Builds the store and starts its invalidation subscriber. */
+        /**
+         * Builds the store and starts its invalidation subscriber.
+         *
+         * @throws IllegalArgumentException if the maximum staleness is below the refresh interval
+         */
         public RedisApiKeyStore build() {
+            if (maxStaleness.compareTo(refreshInterval) < 0) {
+                throw new IllegalArgumentException("maxStaleness " + maxStaleness
+                        + " must not be below refreshInterval " + refreshInterval);
+            }
             return new RedisApiKeyStore(this);
         }
     }

@@ -90,8 +90,8 @@ public final class RedisCircuitBreaker {
 
     /**
      * Asks to call Redis. When this returns {@code true} the caller must report the call's end
-     * with exactly one of {@link #onSuccess()} or {@link #onFailure(Throwable)}; when
-     * {@code false} it must not call Redis.
+     * with exactly one of {@link #onSuccess()}, {@link #onFailure(Throwable)} or
+     * {@link #onNotAttempted()}; when {@code false} it must not call Redis.
      */
     public boolean tryAcquirePermission() {
         State current = state.get();
@@ -115,6 +115,16 @@ public final class RedisCircuitBreaker {
         if (current != State.CLOSED && state.compareAndSet(current, State.CLOSED)) {
             LOG.info("Redis circuit {} closed: Redis answers again", name);
         }
+    }
+
+    /**
+     * Reports a call that never reached Redis because the gateway itself was congested (no
+     * pooled connection became free): it proves nothing about Redis, so it counts neither way,
+     * and a probe it held is handed to the next caller.
+     */
+    public void onNotAttempted() {
+        // openedAt is unchanged, so the next caller probes at once.
+        state.compareAndSet(State.HALF_OPEN, State.OPEN);
     }
 
     /** Reports a call that failed because Redis was unreachable, slow or broken. */

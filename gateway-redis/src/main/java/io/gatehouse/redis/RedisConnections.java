@@ -35,24 +35,79 @@ import redis.clients.jedis.UnifiedJedis;
  *
  * <p>Defaults: connect timeout {@value #DEFAULT_CONNECT_TIMEOUT_MILLIS} ms, command timeout
  * {@value #DEFAULT_COMMAND_TIMEOUT_MILLIS} ms, {@value #DEFAULT_MAX_CONNECTIONS} pooled
- * connections; waiting for a pooled connection is bounded by the command timeout. Every built
- * client owns its own pool; close it when done.
+ * connections, all of them kept open ({@link Builder#minIdleConnections(int)}), and a wait for a
+ * free pooled connection of at most {@value #DEFAULT_POOL_WAIT_MILLIS} ms.
+ *
+ * <p><b>Sizing and warmth.</b> Every thread that decides a request holds one connection for one
+ * round trip, so a pool smaller than the container's request threads makes threads queue for a
+ * connection: that wait is the gateway's own congestion, not a Redis failure, so it has its own
+ * bound ({@link Builder#poolWait(Duration)}) and callers must not count it against Redis (see
+ * {@link #isPoolExhausted(RuntimeException)}). Size {@link Builder#maxConnections(int)} to the
+ * container's maximum request threads plus {@value #BACKGROUND_CONNECTIONS} for the stores'
+ * background work (key invalidation subscriber, key refresh, usage and last-use flushes).
+ * Connections are opened when the client is built ({@link Builder#build()} fills the pool to its
+ * minimum idle size; a Redis that is down then is no error) and kept open by the pool's
+ * maintenance thread, which also re-opens broken ones: a request never waits for a TCP connect
+ * while Redis is up. The command timeout is a budget against measured latency; the operations
+ * guide ({@code docs/operations.md}) shows the figures behind the default.
+ *
+ * <p>Every built client owns its own pool; close it when done.
  *
  * <p>Immutable.
  */
 public final class RedisConnections {
 
     /** Default TCP connect timeout, in milliseconds. */
-    public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 50;
+    public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 1_000;
     /** Default time a command may wait for its reply, in milliseconds. */
-    public static final int DEFAULT_COMMAND_TIMEOUT_MILLIS = 50;
-    /** Default size of a client's connection pool. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 32;
+    public static final int DEFAULT_COMMAND_TIMEOUT_MILLIS = 1_000;
+    /** Default size of a client's connection pool: a container of 64 request threads, plus. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64 + 4;
+    /** Default longest wait for a free pooled connection, in milliseconds. */
+    public static final int DEFAULT_POOL_WAIT_MILLIS = 1_000;
+    /**
+     * Connections a {@link RedisBackend} uses besides request threads: the key invalidation
+     * subscriber (held for good), key refreshes, usage and last-use flushes.
+     */
+    public static final int BACKGROUND_CONNECTIONS = 4;
 
     private static final int DEFAULT_PORT = 6379;
     private static final int DEFAULT_SENTINEL_PORT = 26379;
 
     private RedisConnections() {
+    }
+
+    /**
+     * Closes the idle pooled connections of {@code client} (standalone and Cluster clients built
+     * here; others are left alone). After a failed call, idle connections may be dead too (a
+     * restarted Redis closed them all); closing them now means the next calls open fresh ones
+     * instead of each failing once on a dead one. The pool's maintenance thread then refills it.
+     * The stores call this on every failed call; code using a client directly may as well.
+     */
+    @SuppressWarnings("deprecation") // JedisPooled, JedisCluster: see Builder#build
+    public static void discardIdleConnections(UnifiedJedis client) {
+        try {
+            if (client instanceof JedisPooled pooled) {
+                pooled.getPool().clear();
+            } else if (client instanceof JedisCluster cluster) {
+                cluster.getClusterNodes().values().forEach(pool -> pool.clear());
+            }
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(RedisConnections.class).debug(
+                    "could not discard idle Redis connections", e);
+        }
+    }
+
+    /**
+     * Whether {@code failure} of a call means that no pooled connection became free within the
+     * pool wait: the gateway is congested (its pool is smaller than its concurrency), while
+     * Redis itself may be answering well. Such a call never reached Redis.
+     */
+    public static boolean isPoolExhausted(RuntimeException failure) {
+        Throwable cause = failure.getCause();
+        // Jedis wraps commons-pool's "pool exhausted" (a NoSuchElementException without a cause)
+        // in a plain JedisException; a failed connect has a cause and is a Redis failure.
+        return cause instanceof java.util.NoSuchElementException && cause.getCause() == null;
     }
 
     /** The deployment a builder connects to. */
@@ -212,6 +267,8 @@ public final class RedisConnections {
         private Duration connectTimeout = Duration.ofMillis(DEFAULT_CONNECT_TIMEOUT_MILLIS);
         private Duration commandTimeout = Duration.ofMillis(DEFAULT_COMMAND_TIMEOUT_MILLIS);
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int minIdleConnections = -1;
+        private Duration poolWait = Duration.ofMillis(DEFAULT_POOL_WAIT_MILLIS);
         private String clientName;
 
         private Builder(Mode mode, List<HostAndPort> hosts, String masterName) {
@@ -251,19 +308,48 @@ public final class RedisConnections {
             return this;
         }
 
-        /** Longest wait for a reply, and for a free pooled connection; at least 1 ms. */
+        /**
+         * Longest wait for a reply; at least 1 ms. A call that times out had been sent, so
+         * Redis may still run it: its outcome is unknown.
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = positiveMillis(timeout, "commandTimeout");
             return this;
         }
 
-        /** Pool size per server. */
+        /**
+         * Pool size per server: the container's maximum request threads plus
+         * {@value RedisConnections#BACKGROUND_CONNECTIONS} (see the class documentation).
+         */
         public Builder maxConnections(int maxConnections) {
             if (maxConnections < 1) {
                 throw new IllegalArgumentException(
                         "maxConnections must be at least 1, was " + maxConnections);
             }
             this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /**
+         * Connections kept open while idle, opened when the client is built and re-opened by the
+         * pool's maintenance thread; all of {@link #maxConnections(int)} by default (capped at
+         * it), so no request ever pays for a connect.
+         */
+        public Builder minIdleConnections(int minIdleConnections) {
+            if (minIdleConnections < 0) {
+                throw new IllegalArgumentException(
+                        "minIdleConnections must not be negative, was " + minIdleConnections);
+            }
+            this.minIdleConnections = minIdleConnections;
+            return this;
+        }
+
+        /**
+         * Longest wait for a free pooled connection when all are in use; at least 1 ms. Waiting
+         * is the gateway's congestion, not a Redis failure (see the class documentation).
+         */
+        public Builder poolWait(Duration poolWait) {
+            this.poolWait = positiveMillis(poolWait, "poolWait");
             return this;
         }
 
@@ -303,6 +389,20 @@ public final class RedisConnections {
 
         public Duration commandTimeout() {
             return commandTimeout;
+        }
+
+        public Duration poolWait() {
+            return poolWait;
+        }
+
+        public int maxConnections() {
+            return maxConnections;
+        }
+
+        /** The connections kept open while idle. */
+        public int minIdleConnections() {
+            return minIdleConnections < 0 ? maxConnections
+                    : Math.min(minIdleConnections, maxConnections);
         }
 
         private static Duration positiveMillis(Duration timeout, String what) {
@@ -346,19 +446,25 @@ public final class RedisConnections {
             ConnectionPoolConfig pool = new ConnectionPoolConfig();
             pool.setMaxTotal(maxConnections);
             pool.setMaxIdle(maxConnections);
-            pool.setMinIdle(0);
+            pool.setMinIdle(minIdleConnections());
             pool.setBlockWhenExhausted(true);
-            // A borrower never waits for a connection longer than for a reply.
-            pool.setMaxWait(commandTimeout);
+            pool.setMaxWait(poolWait);
             pool.setTestOnBorrow(false);
+            // The maintenance thread PINGs idle connections, drops broken ones and opens new
+            // ones up to the minimum, every few seconds: off the request path.
             pool.setTestWhileIdle(true);
-            pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
+            pool.setTimeBetweenEvictionRuns(Duration.ofSeconds(5));
+            // Idle connections above the minimum close after a minute; those within it stay.
+            pool.setMinEvictableIdleDuration(Duration.ofMillis(-1));
+            pool.setSoftMinEvictableIdleDuration(Duration.ofSeconds(60));
             return pool;
         }
 
         /**
-         * Creates the client. Standalone clients connect lazily; Cluster and Sentinel clients
-         * contact a seed node or sentinel now to learn the topology.
+         * Creates the client. A standalone client opens its {@link #minIdleConnections(int)}
+         * connections now (if Redis does not answer, the pool's maintenance thread keeps
+         * trying); Cluster and Sentinel clients contact a seed node or sentinel now to learn the
+         * topology, and their per-node pools fill up to the minimum in the background.
          *
          * @throws redis.clients.jedis.exceptions.JedisException when Cluster or Sentinel
          *     topology cannot be learned
@@ -370,7 +476,7 @@ public final class RedisConnections {
         public UnifiedJedis build() {
             JedisClientConfig config = clientConfig();
             return switch (mode) {
-                case STANDALONE -> new JedisPooled(hosts.get(0), config, poolConfig());
+                case STANDALONE -> prewarmed(new JedisPooled(hosts.get(0), config, poolConfig()));
                 case CLUSTER -> new JedisCluster(new LinkedHashSet<>(hosts), config,
                         // One retry after a redirect or a broken connection, bounded in time.
                         2, commandTimeout.multipliedBy(3), poolConfig());
@@ -380,6 +486,18 @@ public final class RedisConnections {
                             sentinelConfig());
                 }
             };
+        }
+
+        @SuppressWarnings("deprecation")
+        private static JedisPooled prewarmed(JedisPooled client) {
+            try {
+                client.getPool().preparePool();
+            } catch (Exception e) {
+                // Redis is not up yet: the maintenance thread fills the pool once it is.
+                org.slf4j.LoggerFactory.getLogger(RedisConnections.class).debug(
+                        "could not open pooled Redis connections yet", e);
+            }
+            return client;
         }
 
         @Override

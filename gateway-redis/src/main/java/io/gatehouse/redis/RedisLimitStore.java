@@ -331,7 +331,7 @@ public final class RedisLimitStore implements LimitStore {
             case TOKEN_BUCKET -> "tb";
             case FIXED_WINDOW -> "fw";
             case SLIDING_WINDOW -> "sw";
-            case SLIDING_LOG -> "sl";
+            case SLIDING_LOG -> "sl2";
             case CONCURRENCY -> "cc";
         };
         int code = switch (rule.algorithm()) {
@@ -400,7 +400,13 @@ public final class RedisLimitStore implements LimitStore {
             breaker.onSuccess();
             throw new LimitStoreException("Redis refused the limit script: " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            if (RedisConnections.isPoolExhausted(e)) {
+                breaker.onNotAttempted();
+                throw new LimitStoreException("no pooled Redis connection became free in time:"
+                        + " the pool is smaller than the gateway's concurrency", e);
+            }
             breaker.onFailure(e);
+            RedisConnections.discardIdleConnections(jedis);
             throw new LimitStoreException("Redis unreachable or too slow: " + e.getMessage(), e);
         }
     }

@@ -69,7 +69,13 @@ public final class RedisNonceStore implements NonceStore {
         try {
             reply = jedis.set(key(scope, nonce), "1", SetParams.setParams().nx().px(ttlMillis));
         } catch (JedisException e) {
+            if (RedisConnections.isPoolExhausted(e)) {
+                breaker.onNotAttempted();
+                throw new RedisUnavailableException(
+                        "no pooled Redis connection became free in time", e);
+            }
             breaker.onFailure(e);
+            RedisConnections.discardIdleConnections(jedis);
             throw new RedisUnavailableException("Redis unreachable while recording a nonce", e);
         }
         breaker.onSuccess();

@@ -22,10 +22,19 @@ import redis.clients.jedis.exceptions.JedisException;
  * instance adds to the same totals.
  *
  * <p>{@link #record} only adds to counters in this JVM (no Redis round trip on the request
- * path); they are written every {@code flushInterval} in one pipeline, {@code HINCRBY} per field.
- * Counts that cannot be written (Redis down) are kept and written with the next flush, so an
- * outage delays usage but does not lose it, unless the JVM stops before Redis returns.
- * {@link #usage} adds this instance's unwritten counts to what Redis holds.
+ * path); they are written every {@code flushInterval} in one pipeline, one small script per
+ * principal and day. Counts that cannot be written (Redis down) are kept and written with the
+ * next flush, so an outage delays usage but does not lose it, unless the JVM stops before Redis
+ * returns.
+ *
+ * <p><b>Exactly once.</b> A flush whose reply is lost (a timeout after the commands were sent)
+ * may still have been applied by Redis. So every flush is a batch with an id unique to this
+ * instance; the script applies a batch's counts to a principal's day only if it has not seen that
+ * batch id there before (a marker key, kept {@value #BATCH_MARKER_SECONDS} s), and a failed
+ * batch is retried with the same id and the same counts before any newer counts are taken.
+ * Recorded usage therefore equals the requests counted, whatever the timeouts.
+ * {@link #usage} adds this instance's unwritten counts (pending, and a batch not yet
+ * acknowledged) to what Redis holds.
  *
  * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}): {@code {prefix}{{principal}}:
  * {yyyy-MM-dd}}, a hash with fields {@code requests} and {@code cost}, expiring after the
@@ -40,6 +49,20 @@ public final class RedisUsageCounters implements AutoCloseable {
     public static final String DEFAULT_KEY_PREFIX = "gatehouse:usage:";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisUsageCounters.class);
+
+    /** How long Redis remembers that a batch was applied to a principal's day. */
+    static final long BATCH_MARKER_SECONDS = 86_400;
+
+    // KEYS[1] the day's hash, KEYS[2] the batch marker; ARGV requests, cost, expire-at (epoch
+    // seconds), marker TTL (seconds). Applied at most once per batch id and key.
+    private static final String APPLY = """
+            if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+              redis.call('HINCRBY', KEYS[1], 'requests', ARGV[1])
+              redis.call('HINCRBY', KEYS[1], 'cost', ARGV[2])
+              redis.call('EXPIREAT', KEYS[1], ARGV[3])
+            end
+            return 1
+            """;
 
     /**
      * Usage of one principal.
@@ -57,12 +80,20 @@ public final class RedisUsageCounters implements AutoCloseable {
     private record Day(String principal, LocalDate date) {
     }
 
+    /** Counts taken for one flush, written under one id until Redis acknowledges them. */
+    private record Batch(String id, Map<Day, long[]> counts) {
+    }
+
     private final UnifiedJedis jedis;
     private final String keyPrefix;
     private final Clock clock;
     private final Duration retention;
     private final ConcurrentHashMap<Day, long[]> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
+    private final String instanceId = java.util.UUID.randomUUID().toString();
+    private long batches;
+    /** The batch being written; guarded by {@code this}. */
+    private Batch unacknowledged;
 
     private RedisUsageCounters(Builder builder) {
         this.jedis = builder.jedis;
@@ -122,6 +153,8 @@ public final class RedisUsageCounters implements AutoCloseable {
                 return counts;
             });
             total = total.plus(unwritten[0], unwritten[1]);
+            long[] inFlight = inFlight(new Day(principalId, date));
+            total = total.plus(inFlight[0], inFlight[1]);
         }
         return total;
     }
@@ -136,39 +169,53 @@ public final class RedisUsageCounters implements AutoCloseable {
         return value == null ? 0 : Long.parseLong(value);
     }
 
+    /** The counts of {@code day} in the batch not yet acknowledged, if any. */
+    private synchronized long[] inFlight(Day day) {
+        long[] counts = unacknowledged == null ? null : unacknowledged.counts().get(day);
+        return counts == null ? new long[2] : counts;
+    }
+
     /**
-     * Writes every pending count now, in one pipeline.
+     * Writes every pending count now, in one pipeline: first the batch a previous flush could not
+     * confirm (same id, same counts, so Redis applies it at most once), then the newer counts.
      *
      * @throws RedisUnavailableException when Redis cannot be written; the counts stay pending
      */
-    public void flush() {
-        if (pending.isEmpty()) {
-            return;
-        }
-        Map<Day, long[]> taken = new java.util.HashMap<>();
-        for (Day day : List.copyOf(pending.keySet())) {
-            long[] counts = pending.remove(day);
-            if (counts != null) {
-                taken.put(day, counts);
+    public synchronized void flush() {
+        for (int round = 0; round < 2; round++) {
+            if (unacknowledged == null) {
+                if (pending.isEmpty()) {
+                    return;
+                }
+                Map<Day, long[]> taken = new java.util.HashMap<>();
+                for (Day day : List.copyOf(pending.keySet())) {
+                    long[] counts = pending.remove(day);
+                    if (counts != null) {
+                        taken.put(day, counts);
+                    }
+                }
+                unacknowledged = new Batch(instanceId + ":" + (++batches), taken);
             }
+            write(unacknowledged);
+            unacknowledged = null;
         }
+    }
+
+    private void write(Batch batch) {
+        String markerTtl = Long.toString(BATCH_MARKER_SECONDS);
         try (AbstractPipeline pipeline = jedis.pipelined()) {
-            for (Map.Entry<Day, long[]> entry : taken.entrySet()) {
+            for (Map.Entry<Day, long[]> entry : batch.counts().entrySet()) {
                 String key = key(entry.getKey().principal(), entry.getKey().date());
-                pipeline.hincrBy(key, "requests", entry.getValue()[0]);
-                pipeline.hincrBy(key, "cost", entry.getValue()[1]);
                 long expiresAt = entry.getKey().date().plusDays(1)
                         .atStartOfDay(ZoneOffset.UTC).plus(retention).toEpochSecond();
-                pipeline.expireAt(key, expiresAt);
+                pipeline.eval(APPLY, List.of(key, key + ":batch:" + batch.id()), List.of(
+                        Long.toString(entry.getValue()[0]), Long.toString(entry.getValue()[1]),
+                        Long.toString(expiresAt), markerTtl));
             }
             pipeline.sync();
         } catch (RuntimeException e) {
-            // Put them back: the next flush writes them.
-            taken.forEach((day, counts) -> pending.merge(day, counts, (mine, other) -> {
-                mine[0] += other[0];
-                mine[1] += other[1];
-                return mine;
-            }));
+            // The batch stays unacknowledged: the next flush repeats it under the same id.
+            RedisConnections.discardIdleConnections(jedis);
             throw new RedisUnavailableException("Redis unreachable while writing usage", e);
         }
     }

@@ -63,81 +63,70 @@ local function slow()
     call('PEXPIRE', key, fmt(cdiv(ttl, 1000)))
   end
 
-  -- SLIDING_LOG: sorted set of entries, member 't:c' scored t (one entry per time), and the
-  -- companion key holding U, the sum of the entries' costs.
-  local function entry_cost(member) return tonumber(string.match(member, ':(%d+)$')) end
-  local function log_last(p)
-    local last = call('ZRANGE', p.key, -1, -1, 'WITHSCORES')
-    if #last == 0 then return nil end
-    return tonumber(last[2]), entry_cost(last[1]), last[1]
-  end
-  local function log_append(p, cost)
-    local t, c, member = log_last(p)
-    if t and t >= now then
-      call('ZREM', p.key, member)
-      call('ZADD', p.key, fmt(t), fmt(t) .. ':' .. fmt(c + cost))
-    else
-      call('ZADD', p.key, fmt(now), fmt(now) .. ':' .. fmt(cost))
-    end
+  -- SLIDING_LOG: sorted set of entries, member t (the entry's time, one entry per time) scored
+  -- C, the running sum of costs through that entry; the companion key holds the base, the sum
+  -- before the oldest entry. U = C_last - base. The retry time is the first entry whose C
+  -- reaches C_last + c - L: one ZRANGEBYSCORE, so a refusal never reads the whole log.
+  local function sl_append(p, cost)
+    if not p.t or p.t < now then p.t = now end
+    p.top = p.top + cost
+    -- An existing member (same time) only has its score raised: the entries merge.
+    call('ZADD', p.key, fmt(p.top), fmt(p.t))
     p.u = p.u + cost
   end
   local function sl(p, step, x)
     if step == 'load' then
-      if call('EXISTS', p.key) == 1 then
-        local v = call('GET', p.aux)
-        if v then p.u = tonumber(v) else p.u = 0 end
+      local base = call('GET', p.aux)
+      p.base = base and tonumber(base) or 0
+      -- Drop entries at or before now - P, oldest first, reading growing chunks.
+      local horizon, dropped, from, size = now - p.p, 0, 0, 1
+      while true do
+        local chunk = call('ZRANGE', p.key, from, from + size - 1, 'WITHSCORES')
+        local live = false
+        for e = 1, #chunk, 2 do
+          if tonumber(chunk[e]) > horizon then live = true; break end
+          dropped = dropped + 1
+          p.base = tonumber(chunk[e + 1])
+        end
+        if live or #chunk < 2 * size then break end
+        from, size = from + size, size * 2
+      end
+      if dropped > 0 then call('ZREMRANGEBYRANK', p.key, 0, dropped - 1) end
+      local last = call('ZRANGE', p.key, -1, -1, 'WITHSCORES')
+      if #last == 0 then
+        p.t, p.top, p.base = nil, 0, 0
       else
-        p.u = 0
+        p.t, p.top = tonumber(last[1]), tonumber(last[2])
       end
-      local horizon = fmt(now - p.p)
-      local gone = call('ZRANGEBYSCORE', p.key, '-inf', horizon)
-      if #gone > 0 then
-        for i = 1, #gone do p.u = p.u - entry_cost(gone[i]) end
-        call('ZREMRANGEBYSCORE', p.key, '-inf', horizon)
-      end
+      p.u = p.top - p.base
     elseif step == 'fits' then return p.c <= p.l and p.u + p.c <= p.l
-    elseif step == 'consume' then log_append(p, p.c)
+    elseif step == 'consume' then sl_append(p, p.c)
     elseif step == 'remaining' then return max(0, p.l - p.u)
     elseif step == 'reset' then
-      local t = log_last(p)
-      if not t then return 0 end
-      return max(0, t + p.p - now)
+      if not p.t then return 0 end
+      return max(0, p.t + p.p - now)
     elseif step == 'retry' then
       if p.c > p.l then return p.p end
-      local entries = call('ZRANGE', p.key, 0, -1, 'WITHSCORES')
-      local left = p.u
-      for i = 1, #entries, 2 do
-        left = left - entry_cost(entries[i])
-        if left + p.c <= p.l then
-          return max(1, tonumber(entries[i + 1]) + p.p - now)
-        end
-      end
-      return p.p
+      local first = call('ZRANGEBYSCORE', p.key, fmt(p.top + p.c - p.l), '+inf', 'LIMIT', 0, 1)
+      if #first == 0 then return p.p end
+      return max(1, tonumber(first[1]) + p.p - now)
     elseif step == 'settle' then
       if x < 0 then
-        local refund = min(-x, p.c)
-        while refund > 0 do
-          local first = call('ZRANGE', p.key, 0, 0, 'WITHSCORES')
-          if #first == 0 then break end
-          local c = entry_cost(first[1])
-          local taken = min(refund, c)
-          call('ZREM', p.key, first[1])
-          if c > taken then
-            call('ZADD', p.key, first[2], fmt(tonumber(first[2])) .. ':' .. fmt(c - taken))
-          end
-          p.u = p.u - taken
-          refund = refund - taken
-        end
+        -- A refund takes from the oldest entries: the base moves up, spent entries go.
+        p.base = min(p.top, p.base + min(-x, p.c))
+        call('ZREMRANGEBYSCORE', p.key, '-inf', fmt(p.base))
+        if p.base == p.top then p.t = nil end
+        p.u = p.top - p.base
       else
         local charge = min(x, 2 * p.l - p.u)
-        if charge > 0 then log_append(p, charge) end
+        if charge > 0 then sl_append(p, charge) end
       end
     elseif step == 'save' then
-      if call('EXISTS', p.key) == 0 then
-        call('DEL', p.aux)
+      if not p.t then
+        call('DEL', p.key, p.aux)
         return
       end
-      call('SET', p.aux, fmt(p.u))
+      call('SET', p.aux, fmt(p.base))
       expire(p.key, x + MARGIN)
       expire(p.aux, x + MARGIN)
     end
@@ -174,16 +163,24 @@ local function slow()
       return max(0, tonumber(last[2]) - now)
     elseif step == 'retry' then
       if p.c > p.l then return p.p end
-      local leases = call('ZRANGE', p.key, 0, -1, 'WITHSCORES')
-      local left = p.u
-      local wait = p.p
-      for i = 1, #leases, 2 do
-        local v = call('HGET', p.aux, leases[i])
-        left = left - (v and tonumber(v) or 0)
-        if left + p.c <= p.l then
-          wait = tonumber(leases[i + 1]) - now
-          break
+      -- Leases in order of expiry until enough would be freed: each holds at least 1, so at
+      -- most U + c - L of them are read (one for a cost-1 request at the limit), never all.
+      local need = p.u + p.c - p.l
+      local from, wait = 0, p.p
+      while need > 0 do
+        local leases = call('ZRANGE', p.key, from, from + min(need, 1000) - 1, 'WITHSCORES')
+        if #leases == 0 then break end
+        local ids = {}
+        for e = 1, #leases, 2 do ids[#ids + 1] = leases[e] end
+        local costs = call('HMGET', p.aux, unpack(ids))
+        for e = 1, #ids do
+          need = need - (costs[e] and tonumber(costs[e]) or 0)
+          if need <= 0 then
+            wait = tonumber(leases[2 * e]) - now
+            break
+          end
         end
+        from = from + #ids
       end
       return max(1, min(1000000, wait))
     elseif step == 'save' then

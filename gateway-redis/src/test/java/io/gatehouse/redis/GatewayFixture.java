@@ -37,11 +37,18 @@ final class GatewayFixture implements AutoCloseable {
 
     GatewayFixture(RedisConnections.Builder connection, RedisCircuitBreaker breaker,
             LimitRule... rules) {
+        this(connection, breaker, 1, rules);
+    }
+
+    /** An instance that is one of {@code fallbackInstances} sharing its limits. */
+    GatewayFixture(RedisConnections.Builder connection, RedisCircuitBreaker breaker,
+            int fallbackInstances, LimitRule... rules) {
         this.jedis = connection.build();
         this.store = RedisLimitStore.builder(jedis).circuitBreaker(breaker).build();
         TieredRateLimiter limiter = TieredRateLimiter.builder(store)
                 .tier(Tier.of("t", rules))
                 .failClosedRetryAfter(Duration.ofSeconds(2))
+                .fallbackInstances(fallbackInstances)
                 .build();
         this.gateway = Gateway.builder(Router.of(List.of(Route.builder("api", "/api").build())))
                 .authenticator(BY_HEADER)

@@ -3,8 +3,14 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitRule;
+import io.gatehouse.limit.LimitStoreException;
+import io.gatehouse.limit.Permit;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,6 +44,51 @@ class RedisConnectionsServerTest {
             assertThat(jedis).isInstanceOf(JedisPooled.class);
             jedis.set("connections-test", "1");
             assertThat(jedis.get("connections-test")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void builtClientHasItsConnectionsOpenBeforeTheFirstCommand() {
+        try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).maxConnections(6)
+                .clientName("warm-pool").commandTimeout(RELAXED).build()) {
+            assertThat(namedConnections("warm-pool")).isEqualTo(6);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(5))
+                .until(() -> namedConnections("warm-pool") == 0);
+    }
+
+    private static long namedConnections(String name) {
+        try (var admin = redis.admin()) {
+            return Arrays.stream(admin.clientList().split("\n"))
+                    .filter(line -> line.contains(" name=" + name + " "))
+                    .count();
+        }
+    }
+
+    @Test
+    void waitingForAPooledConnectionIsNotCountedAsARedisFailure() throws Exception {
+        RedisCircuitBreaker breaker = RedisCircuitBreaker.builder().failureThreshold(1).build();
+        Permit permit = new Permit(LimitRule.builder("pool", Algorithm.FIXED_WINDOW)
+                .limit(5, Duration.ofHours(1)).build(), "pool-user", 1);
+        try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).maxConnections(1)
+                .commandTimeout(RELAXED).poolWait(Duration.ofMillis(20)).build()) {
+            RedisLimitStore store = RedisLimitStore.builder(jedis).circuitBreaker(breaker).build();
+            // The pool's only connection is busy for a second in a blocking pop.
+            Thread holder = new Thread(() -> jedis.blpop(1.0, "connections-never"));
+            holder.start();
+            try (var admin = redis.admin()) {
+                Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> admin.clientList().contains("cmd=blpop"));
+            }
+
+            assertThatThrownBy(() -> store.tryAcquire(List.of(permit), "lease"))
+                    .isInstanceOf(LimitStoreException.class)
+                    .hasMessageContaining("pool is smaller");
+            assertThat(breaker.snapshot().failures()).isZero();
+            assertThat(breaker.state()).isEqualTo(RedisCircuitBreaker.State.CLOSED);
+
+            holder.join();
+            assertThat(store.tryAcquire(List.of(permit), "lease").remaining(0)).isEqualTo(4);
         }
     }
 
@@ -84,6 +135,8 @@ class RedisConnectionsServerTest {
             redis.stop();
 
             assertThatThrownBy(() -> jedis.get("before")).isInstanceOf(JedisException.class);
+            // The warm idle connections died with the server: what the stores do on a failure.
+            RedisConnections.discardIdleConnections(jedis);
 
             redis.restart();
             assertThat(redis.port()).isEqualTo(port);

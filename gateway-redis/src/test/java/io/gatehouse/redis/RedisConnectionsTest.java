@@ -25,20 +25,28 @@ class RedisConnectionsTest {
         assertThat(config.getDatabase()).isEqualTo(3);
         assertThat(config.getConnectionTimeoutMillis()).isEqualTo(20);
         assertThat(config.getSocketTimeoutMillis()).isEqualTo(30);
-        assertThat(builder.poolConfig().getMaxWaitDuration()).isEqualTo(Duration.ofMillis(30));
+        // Waiting for a pooled connection is the gateway's congestion: its own bound.
+        assertThat(builder.poolConfig().getMaxWaitDuration()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.isSsl()).isFalse();
     }
 
     @Test
-    void defaultsAreWellUnderOneHundredMillisecondsAndPoolWaitIsBounded() {
+    void defaultsBudgetOneSecondAndKeepAWarmPoolForSixtyFourThreads() {
         RedisConnections.Builder builder = RedisConnections.parse("redis://localhost");
         JedisClientConfig config = builder.clientConfig();
 
         assertThat(builder.hosts()).containsExactly(new HostAndPort("localhost", 6379));
-        assertThat(config.getConnectionTimeoutMillis()).isEqualTo(50);
-        assertThat(config.getSocketTimeoutMillis()).isEqualTo(50);
+        assertThat(config.getConnectionTimeoutMillis()).isEqualTo(1_000);
+        assertThat(config.getSocketTimeoutMillis()).isEqualTo(1_000);
         assertThat(builder.poolConfig().getBlockWhenExhausted()).isTrue();
-        assertThat(builder.poolConfig().getMaxWaitDuration()).isEqualTo(Duration.ofMillis(50));
+        assertThat(builder.poolConfig().getMaxWaitDuration()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(builder.poolConfig().getMaxTotal()).isEqualTo(68);
+        assertThat(builder.poolConfig().getMinIdle()).isEqualTo(68);
+        // Idle connections within the minimum are never closed for being idle.
+        assertThat(builder.poolConfig().getMinEvictableIdleDuration().isNegative()).isTrue();
+        assertThat(builder.maxConnections(8).minIdleConnections(20).poolConfig().getMinIdle())
+                .isEqualTo(8);
+        assertThat(builder.minIdleConnections(2).poolConfig().getMinIdle()).isEqualTo(2);
         assertThat(RedisConnections.parse("rediss://h:1").clientConfig().isSsl()).isTrue();
     }
 

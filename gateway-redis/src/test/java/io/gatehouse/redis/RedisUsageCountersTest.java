@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,8 +44,12 @@ class RedisUsageCountersTest {
     }
 
     private RedisUsageCounters instance(Clock clock) {
+        return instance(clock, Duration.ofSeconds(2));
+    }
+
+    private RedisUsageCounters instance(Clock clock, Duration commandTimeout) {
         UnifiedJedis jedis = RedisConnections.parse(redis.url())
-                .commandTimeout(Duration.ofSeconds(2)).build();
+                .commandTimeout(commandTimeout).build();
         RedisUsageCounters counters = RedisUsageCounters.builder(jedis).clock(clock)
                 .flushInterval(Duration.ofMinutes(10)).build();
         closeables.add(jedis);
@@ -103,6 +108,37 @@ class RedisUsageCountersTest {
         assertThat(counters.usageToday("alice")).isEqualTo(new Usage(2, 11));
         try (Jedis admin = redis.admin()) {
             assertThat(admin.hget("gatehouse:usage:{alice}:2036-03-10", "cost")).isEqualTo("11");
+        }
+    }
+
+    @Test
+    void aFlushThatTimedOutButRanIsNotCountedAgainWhenRepeated() {
+        RedisUsageCounters counters = instance(Clock.fixed(NOON, ZoneOffset.UTC),
+                Duration.ofMillis(200));
+        for (int i = 0; i < 30; i++) {
+            counters.record("alice", 1);
+        }
+        redis.freeze();
+        try {
+            // Sent, then timed out: its outcome is unknown to the gateway.
+            assertThatThrownBy(counters::flush).isInstanceOf(RedisUnavailableException.class);
+        } finally {
+            redis.thaw();
+        }
+        try (Jedis admin = redis.admin()) {
+            // Redis ran the batch it had received once it was thawed.
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> "30".equals(
+                    admin.hget("gatehouse:usage:{alice}:2036-03-10", "requests")));
+        }
+        counters.record("alice", 1);
+
+        counters.flush();
+        counters.flush();
+
+        assertThat(counters.usageToday("alice")).isEqualTo(new Usage(31, 31));
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.hgetAll("gatehouse:usage:{alice}:2036-03-10"))
+                    .containsEntry("requests", "31").containsEntry("cost", "31");
         }
     }
 
