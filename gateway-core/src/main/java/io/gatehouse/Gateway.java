@@ -5,6 +5,9 @@ import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.observe.HealthCheck;
+import io.gatehouse.observe.HealthReport;
+import io.gatehouse.observe.UpstreamMetrics;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
@@ -12,7 +15,9 @@ import io.gatehouse.route.RouteMatch;
 import io.gatehouse.route.Router;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,14 +61,25 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    /** Null without a meter registry: nothing is measured. */
+    private final GatewayMeters meters;
+    private final UpstreamMetrics upstreamMetrics;
+    private final GatewayHealth health;
+    private volatile boolean draining;
 
     private Gateway(Builder builder) {
         this.router = builder.router;
         this.authenticator = builder.authenticator;
-        this.rateLimiter = builder.rateLimiter;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies);
         this.nanoTime = builder.nanoTime;
         this.usage = builder.usage;
+        this.meters = builder.meterRegistry == null ? null
+                : new GatewayMeters(builder.meterRegistry, builder.nanoTime);
+        this.rateLimiter = meters == null ? builder.rateLimiter
+                : builder.rateLimiter.observedBy(meters.limitObserver());
+        this.upstreamMetrics = builder.meterRegistry == null ? UpstreamMetrics.none()
+                : new UpstreamMeters(builder.meterRegistry);
+        this.health = new GatewayHealth(builder.healthChecks);
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -80,6 +96,9 @@ public final class Gateway {
      */
     public Admission admit(Exchange exchange) {
         long started = nanoTime.getAsLong();
+        if (meters != null) {
+            meters.started();
+        }
         String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
         ResponseHeaders idHeader =
                 ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
@@ -91,10 +110,72 @@ public final class Gateway {
             admission = reject(Problem.of(ErrorCode.INTERNAL_ERROR,
                     "the gateway could not process this request", requestId), idHeader);
         }
+        if (meters != null) {
+            measure(exchange, admission, started);
+        }
         if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
             logRejection(exchange, rejected, started);
         }
         return admission;
+    }
+
+    private void measure(Exchange exchange, Admission admission, long started) {
+        long nanos = nanoTime.getAsLong() - started;
+        if (admission instanceof Admission.Admitted admitted) {
+            meters.admitted(admitted.route(), nanos);
+        } else if (admission instanceof Admission.Rejected rejected) {
+            meters.rejected(routeOf(exchange, rejected.problem().code()), exchange.method(),
+                    rejected.problem(), nanos);
+        }
+    }
+
+    /**
+     * The route a refused request matched, for its meters; null when routing itself refused it.
+     * Refusals are rarer than admissions, so matching again costs less than carrying the route.
+     */
+    private Route routeOf(Exchange exchange, ErrorCode code) {
+        if (code == ErrorCode.NOT_FOUND || code == ErrorCode.METHOD_NOT_ALLOWED) {
+            return null;
+        }
+        String path = PathNormalizer.normalize(exchange.rawPath());
+        if (path == null) {
+            return null;
+        }
+        try {
+            return router.match(exchange.method(), path) instanceof RouteMatch.Found found
+                    ? found.route() : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Where the forwarding side reports upstream latency, status, retries, breaker states and
+     * healthy endpoints; records into the gateway's meter registry, or nowhere without one.
+     */
+    public UpstreamMetrics upstreamMetrics() {
+        return upstreamMetrics;
+    }
+
+    /**
+     * Runs every registered health check. The report is ready unless a required component is
+     * down or the gateway is {@link #draining()}.
+     */
+    public HealthReport health() {
+        return health.report(draining);
+    }
+
+    /**
+     * Starts draining: readiness answers "not ready" from now on, so load balancers stop sending
+     * new requests while the ones in flight finish. Idempotent; there is no way back.
+     */
+    public void drain() {
+        draining = true;
+    }
+
+    /** Whether {@link #drain()} was called. */
+    public boolean draining() {
+        return draining;
     }
 
     /** One access-log line for a refused request, like the line a completed grant writes. */
@@ -140,6 +221,9 @@ public final class Gateway {
 
         Principal principal;
         AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
+        if (meters != null) {
+            meters.authenticated(route, auth);
+        }
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
         } else if (auth instanceof AuthResult.Rejected rejected) {
@@ -275,6 +359,10 @@ public final class Gateway {
                 LOG.warn("request {}: releasing its limits failed", request.requestId(), e);
             }
             long cost = outcome.actualCost() >= 0 ? outcome.actualCost() : route.cost();
+            if (meters != null) {
+                meters.completed(route, request.method(), principal.tier(), outcome.status(),
+                        cost, outcome.actualCost() >= 0, nanoTime.getAsLong() - started);
+            }
             try {
                 usage.record(principal, route, outcome, cost);
             } catch (RuntimeException e) {
@@ -306,6 +394,8 @@ public final class Gateway {
         private List<String> trustedProxies = List.of();
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
+        private MeterRegistry meterRegistry;
+        private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -345,6 +435,36 @@ public final class Gateway {
          */
         public Builder usage(UsageRecorder usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /**
+         * Where the gateway records its meters (requests, decisions, authentication, limits,
+         * store calls, cost, upstreams; see {@code docs/observability.md}), e.g. the
+         * application's Prometheus or Spring Boot registry. Without one nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Adds a component to {@link Gateway#health()}, e.g. {@code limit_store} or
+         * {@code key_store}; a {@code required} component that is down makes the gateway not
+         * ready.
+         *
+         * @throws IllegalArgumentException if a component of that name was added already
+         */
+        public Builder healthCheck(String component, boolean required, HealthCheck check) {
+            Objects.requireNonNull(component, "component");
+            Objects.requireNonNull(check, "check");
+            for (GatewayHealth.Named named : healthChecks) {
+                if (named.name().equals(component)) {
+                    throw new IllegalArgumentException(
+                            "health component '" + component + "' was already added");
+                }
+            }
+            healthChecks.add(new GatewayHealth.Named(component, required, check));
             return this;
         }
 
