@@ -1,5 +1,9 @@
 package io.gatehouse.observe;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
 
@@ -20,10 +24,46 @@ import java.util.Objects;
 public record HealthReport(HealthStatus status, boolean ready, boolean draining,
         Map<String, Component> components) {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     public HealthReport {
         Objects.requireNonNull(status, "status");
         components = java.util.Collections.unmodifiableMap(
                 new java.util.LinkedHashMap<>(components));
+    }
+
+    /**
+     * The report as a JSON object: {@code status}, {@code ready}, {@code draining} and
+     * {@code components} (each with {@code status}, {@code required}, {@code detail}).
+     */
+    public ObjectNode toJsonNode() {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("status", status.json());
+        node.put("ready", ready);
+        node.put("draining", draining);
+        node.set("components", componentsJson());
+        return node;
+    }
+
+    /** Only the {@code components} member of {@link #toJsonNode()}. */
+    public ObjectNode componentsJson() {
+        ObjectNode all = JSON.createObjectNode();
+        components.forEach((name, component) -> {
+            ObjectNode one = all.putObject(name);
+            one.put("status", component.status().json());
+            one.put("required", component.required());
+            one.put("detail", component.detail());
+        });
+        return all;
+    }
+
+    /** {@link #toJsonNode()} as UTF-8 bytes. */
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsString(toJsonNode()).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("health report could not be serialized", e);
+        }
     }
 
     /**
