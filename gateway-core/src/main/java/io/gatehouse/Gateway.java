@@ -7,6 +7,7 @@ import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.observe.HealthCheck;
 import io.gatehouse.observe.HealthReport;
+import io.gatehouse.observe.TraceContext;
 import io.gatehouse.observe.UpstreamMetrics;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.route.PathNormalizer;
@@ -52,7 +53,8 @@ public final class Gateway {
     private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
             .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
 
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.gatehouse.access");
+    /** The MDC key, problem member and access-log field of the W3C trace id. */
+    static final String TRACE_ID = "trace_id";
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final Router router;
@@ -102,31 +104,46 @@ public final class Gateway {
         String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
         ResponseHeaders idHeader =
                 ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        TraceContext trace = TraceContext.continueOrStart(exchange.header(
+                TraceContext.TRACEPARENT), exchange.header(TraceContext.TRACESTATE));
         Admission admission;
+        MDC.put(TRACE_ID, trace.traceId());
         try {
             admission = decide(exchange, requestId, idHeader, started);
         } catch (RuntimeException | IOException e) {
             LOG.error("request {} failed while being admitted", requestId, e);
             admission = reject(Problem.of(ErrorCode.INTERNAL_ERROR,
                     "the gateway could not process this request", requestId), idHeader);
+        } finally {
+            MDC.remove(TRACE_ID);
         }
-        if (meters != null) {
-            measure(exchange, admission, started);
-        }
-        if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
-            logRejection(exchange, rejected, started);
+        admission = traced(admission, trace);
+        if (admission instanceof Admission.Rejected rejected
+                && (meters != null || AccessLog.enabled())) {
+            Route route = routeOf(exchange, rejected.problem().code());
+            long nanos = nanoTime.getAsLong() - started;
+            if (meters != null) {
+                meters.rejected(route, exchange.method(), rejected.problem(), nanos);
+            }
+            if (AccessLog.enabled()) {
+                AccessLog.rejected(exchange, route, rejected.problem(), nanos / 1_000,
+                        trace.traceId());
+            }
+        } else if (meters != null && admission instanceof Admission.Admitted admitted) {
+            meters.admitted(admitted.route(), nanoTime.getAsLong() - started);
         }
         return admission;
     }
 
-    private void measure(Exchange exchange, Admission admission, long started) {
-        long nanos = nanoTime.getAsLong() - started;
+    /** The admission carrying {@code trace}: on its request, or in its problem's body. */
+    private static Admission traced(Admission admission, TraceContext trace) {
         if (admission instanceof Admission.Admitted admitted) {
-            meters.admitted(admitted.route(), nanos);
-        } else if (admission instanceof Admission.Rejected rejected) {
-            meters.rejected(routeOf(exchange, rejected.problem().code()), exchange.method(),
-                    rejected.problem(), nanos);
+            admitted.request().trace(trace);
+            return admitted;
         }
+        Admission.Rejected rejected = (Admission.Rejected) admission;
+        return new Admission.Rejected(rejected.problem().with(TRACE_ID, trace.traceId()),
+                rejected.headers());
     }
 
     /**
@@ -176,20 +193,6 @@ public final class Gateway {
     /** Whether {@link #drain()} was called. */
     public boolean draining() {
         return draining;
-    }
-
-    /** One access-log line for a refused request, like the line a completed grant writes. */
-    private void logRejection(Exchange exchange, Admission.Rejected rejected, long started) {
-        long micros = (nanoTime.getAsLong() - started) / 1_000;
-        Problem problem = rejected.problem();
-        MDC.put("request_id", problem.requestId());
-        try {
-            ACCESS.info("{} {} {} {}us code={} client={}", exchange.method(),
-                    exchange.rawPath(), problem.status(), micros, problem.code(),
-                    exchange.remoteAddress());
-        } finally {
-            MDC.remove("request_id");
-        }
     }
 
     private Admission decide(Exchange exchange, String requestId, ResponseHeaders idHeader,
@@ -368,20 +371,9 @@ public final class Gateway {
             } catch (RuntimeException e) {
                 LOG.warn("request {}: recording its usage failed", request.requestId(), e);
             }
-            if (ACCESS.isInfoEnabled()) {
-                long micros = (nanoTime.getAsLong() - started) / 1_000;
-                MDC.put("request_id", request.requestId());
-                MDC.put("principal", principal.id());
-                MDC.put("route", route.id());
-                try {
-                    ACCESS.info("{} {} {} {}us principal={} route={} client={}",
-                            request.method(), request.path(), outcome.status(), micros,
-                            principal.id(), route.id(), request.clientAddress());
-                } finally {
-                    MDC.remove("request_id");
-                    MDC.remove("principal");
-                    MDC.remove("route");
-                }
+            if (AccessLog.enabled()) {
+                AccessLog.completed(request, route, principal, outcome.status(),
+                        (nanoTime.getAsLong() - started) / 1_000);
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.gatehouse.examples;
 
 import io.gatehouse.servlet.GatewayFilter;
+import io.gatehouse.servlet.HealthServlet;
+import io.gatehouse.servlet.MetricsServlet;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,11 +133,17 @@ public final class ExampleGateway {
         gateway.setAsyncSupported(true);
         context.addFilter(gateway, "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder agent = new ServletHolder("demo-agent",
-                new DemoAgentServlet(clocks.wallClock(), version(),
-                        setup.usesRedis() ? setup::redisStatus : null));
+                new DemoAgentServlet(clocks.wallClock(), version(), setup.gateway()::health,
+                        setup.usesRedis()));
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
         setup.admin().mount(context);
+        ServletHolder health = new ServletHolder("health", new HealthServlet(setup.gateway()));
+        context.addServlet(health, "/health/live");
+        context.addServlet(health, "/health/ready");
+        context.addServlet(health, "/ready");
+        context.addServlet(new ServletHolder("metrics", MetricsServlet.builder(setup.meters())
+                .allowAddresses(ExampleSetup.METRICS_ADDRESSES).build()), "/metrics");
         server.setHandler(context);
         if (keys != null) {
             server.addBean(keys);

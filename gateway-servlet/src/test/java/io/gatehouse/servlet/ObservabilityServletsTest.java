@@ -108,7 +108,8 @@ class ObservabilityServletsTest {
                         "/metrics-remote", MetricsServlet.builder(registry)
                                 .allowAddresses(List.of("10.0.0.0/8")).build(),
                         "/health/live", health,
-                        "/health/ready", health))));
+                        "/health/ready", health,
+                        "/x", new EchoTraceparent()))));
     }
 
     @AfterEach
@@ -198,6 +199,40 @@ class ObservabilityServletsTest {
                 .doesNotContain(GOOD_KEY).doesNotContain(BAD_KEY).doesNotContain(SCRAPER_KEY)
                 .doesNotContain("alice").doesNotContain("k_prom").doesNotContain("/no/such");
         assertThat(Promtool.checkMetrics(promtool, text)).isEqualTo("0:");
+    }
+
+    /** Answers the traceparent the gateway handed the application. */
+    static final class EchoTraceparent extends jakarta.servlet.http.HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(jakarta.servlet.http.HttpServletRequest request,
+                jakarta.servlet.http.HttpServletResponse response) throws java.io.IOException {
+            response.setContentType("text/plain");
+            response.getWriter().write(String.valueOf(
+                    request.getAttribute(GatewayFilter.TRACEPARENT_ATTRIBUTE)));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
+    void traceContextReachesTheApplicationAndTheProblemBody(ServletContainer container)
+            throws Exception {
+        start(container);
+        String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        HttpResponse<String> admitted = get("/x", "traceparent", parent);
+        HttpResponse<String> refused = get("/invocations", "traceparent", parent,
+                "X-API-Key", BAD_KEY);
+        HttpResponse<String> started = get("/x");
+
+        assertThat(admitted.body()).matches(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01")
+                .doesNotContain("00f067aa0ba902b7");
+        assertThat(JSON.readTree(refused.body()).get("trace_id").asText())
+                .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(started.body()).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01")
+                .doesNotContain("4bf92f3577b34da6a3ce929d0e0e4736");
     }
 
     @ParameterizedTest
