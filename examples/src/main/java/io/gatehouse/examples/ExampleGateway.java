@@ -27,8 +27,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
  *
  * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
- * [--keys-file FILE | --redis-url URL]}, or {@code java -jar gateway-examples.jar keys ...} to
- * manage API keys ({@link KeysCommand}).
+ * [--keys-file FILE | --redis-url URL] [--log-format text|json]}, or
+ * {@code java -jar gateway-examples.jar keys ...} to manage API keys ({@link KeysCommand}).
  * From code (tests, other examples): {@link #start(String, int)}, which returns a handle with the
  * bound port.
  *
@@ -63,6 +63,9 @@ public final class ExampleGateway {
             return;
         }
         Options.Run run = (Options.Run) options;
+        if (run.jsonLogs()) {
+            JsonLogs.install();
+        }
         Running running;
         try {
             KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
