@@ -2,7 +2,7 @@ package io.gatehouse.observe;
 
 import java.util.Locale;
 
-/** The state of one component, or of the whole gateway, in a health report. */
+/** The state of one component, or of the whole gateway, in a health report. Immutable. */
 public enum HealthStatus {
     /** Working as configured. */
     UP,
