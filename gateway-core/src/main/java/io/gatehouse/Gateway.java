@@ -5,7 +5,10 @@ import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
-import io.gatehouse.observe.LogText;
+import io.gatehouse.observe.HealthCheck;
+import io.gatehouse.observe.HealthReport;
+import io.gatehouse.observe.TraceContext;
+import io.gatehouse.observe.UpstreamMetrics;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
@@ -14,8 +17,10 @@ import io.gatehouse.route.Router;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +57,8 @@ public final class Gateway {
     private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
             .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
 
-    private static final Logger ACCESS = LoggerFactory.getLogger("io.gatehouse.access");
+    /** The MDC key, problem member and access-log field of the W3C trace id. */
+    static final String TRACE_ID = "trace_id";
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final Router router;
@@ -61,16 +67,26 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    /** Null without a meter registry: nothing is measured. */
+    private final GatewayMeters meters;
+    private final UpstreamMetrics upstreamMetrics;
+    private final GatewayHealth health;
     private volatile boolean draining;
 
     private Gateway(Builder builder) {
         this.router = builder.router;
         this.authenticator = builder.authenticator;
-        this.rateLimiter = builder.rateLimiter;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies,
                 builder.forwardedHeader);
         this.nanoTime = builder.nanoTime;
         this.usage = builder.usage;
+        this.meters = builder.meterRegistry == null ? null
+                : new GatewayMeters(builder.meterRegistry, builder.nanoTime);
+        this.rateLimiter = meters == null ? builder.rateLimiter
+                : builder.rateLimiter.observedBy(meters.limitObserver());
+        this.upstreamMetrics = builder.meterRegistry == null ? UpstreamMetrics.none()
+                : new UpstreamMeters(builder.meterRegistry);
+        this.health = new GatewayHealth(builder.healthChecks);
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -90,17 +106,59 @@ public final class Gateway {
      */
     public Admission admit(Exchange exchange) {
         long started = nanoTime.getAsLong();
+        if (meters != null) {
+            meters.started();
+        }
         String requestId = RequestIds.acceptOrGenerate(exchange.header(REQUEST_ID_HEADER));
         ResponseHeaders idHeader =
                 ResponseHeaders.builder().add(REQUEST_ID_HEADER, requestId).build();
+        TraceContext trace = TraceContext.continueOrStart(exchange.header(
+                TraceContext.TRACEPARENT), exchange.header(TraceContext.TRACESTATE));
         Admission admission;
+        MDC.put(TRACE_ID, trace.traceId());
         try {
             admission = decide(exchange, requestId, idHeader, started);
         } catch (RuntimeException | IOException e) {
             admission = failed(e, requestId, idHeader);
+        } finally {
+            MDC.remove(TRACE_ID);
         }
-        if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
-            logRejection(exchange, rejected, started);
+        return finish(exchange, admission, trace, started);
+    }
+
+    /**
+     * Traces, measures and logs a decision; a decision waiting for its body is finished when it
+     * resumes, so a request is measured and logged once, with its real outcome.
+     */
+    private Admission finish(Exchange exchange, Admission admission, TraceContext trace,
+            long started) {
+        if (admission instanceof Admission.BodyNeeded waiting) {
+            return new Admission.BodyNeeded(waiting.requestId(), waiting.headers(),
+                    waiting.maxBytes(), waiting.route(), () -> {
+                        Admission resumed;
+                        MDC.put(TRACE_ID, trace.traceId());
+                        try {
+                            resumed = waiting.resume();
+                        } finally {
+                            MDC.remove(TRACE_ID);
+                        }
+                        return finish(exchange, resumed, trace, started);
+                    });
+        }
+        admission = traced(admission, trace);
+        if (admission instanceof Admission.Rejected rejected
+                && (meters != null || AccessLog.enabled())) {
+            Route route = routeOf(exchange, rejected.problem().code());
+            long nanos = nanoTime.getAsLong() - started;
+            if (meters != null) {
+                meters.rejected(route, exchange.method(), rejected.problem(), nanos);
+            }
+            if (AccessLog.enabled()) {
+                AccessLog.rejected(exchange, route, rejected.problem(), nanos / 1_000,
+                        trace.traceId());
+            }
+        } else if (meters != null && admission instanceof Admission.Admitted admitted) {
+            meters.admitted(admitted.route(), nanoTime.getAsLong() - started);
         }
         return admission;
     }
@@ -139,19 +197,53 @@ public final class Gateway {
                 "the gateway could not process this request", requestId), idHeader);
     }
 
-    /** One access-log line for a refused request, like the line a completed grant writes. */
-    private void logRejection(Exchange exchange, Admission.Rejected rejected, long started) {
-        long micros = (nanoTime.getAsLong() - started) / 1_000;
-        Problem problem = rejected.problem();
-        MDC.put("request_id", problem.requestId());
+    /** The admission carrying {@code trace}: on its request, or in its problem's body. */
+    private static Admission traced(Admission admission, TraceContext trace) {
+        if (admission instanceof Admission.Admitted admitted) {
+            admitted.request().trace(trace);
+            return admitted;
+        }
+        Admission.Rejected rejected = (Admission.Rejected) admission;
+        return new Admission.Rejected(rejected.problem().with(TRACE_ID, trace.traceId()),
+                rejected.headers());
+    }
+
+    /**
+     * The route a refused request matched, for its meters; null when routing itself refused it.
+     * Refusals are rarer than admissions, so matching again costs less than carrying the route.
+     */
+    private Route routeOf(Exchange exchange, ErrorCode code) {
+        if (code == ErrorCode.NOT_FOUND || code == ErrorCode.METHOD_NOT_ALLOWED) {
+            return null;
+        }
+        String path = PathNormalizer.normalize(exchange.rawPath());
+        if (path == null) {
+            return null;
+        }
         try {
-            ACCESS.info("{} {} {} {}us code={} client={}", LogText.escape(exchange.method()),
-                    LogText.escape(exchange.rawPath()), problem.status(), micros, problem.code(),
-                    LogText.escape(exchange.remoteAddress()));
-        } finally {
-            MDC.remove("request_id");
+            return router.match(exchange.method(), path) instanceof RouteMatch.Found found
+                    ? found.route() : null;
+        } catch (RuntimeException e) {
+            return null;
         }
     }
+
+    /**
+     * Where the forwarding side reports upstream latency, status, retries, breaker states and
+     * healthy endpoints; records into the gateway's meter registry, or nowhere without one.
+     */
+    public UpstreamMetrics upstreamMetrics() {
+        return upstreamMetrics;
+    }
+
+    /**
+     * Runs every registered health check. The report is ready unless a required component is
+     * down or the gateway is {@link #draining()}.
+     */
+    public HealthReport health() {
+        return health.report(draining);
+    }
+
 
     private Admission decide(Exchange exchange, String requestId, ResponseHeaders idHeader,
             long started) throws IOException {
@@ -219,6 +311,9 @@ public final class Gateway {
         String requestId = request.requestId();
         Principal principal;
         AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
+        if (meters != null) {
+            meters.authenticated(route, auth);
+        }
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
         } else if (route.publicAccess() && auth instanceof AuthResult.Rejected throttled
@@ -351,16 +446,11 @@ public final class Gateway {
                 throw new IllegalStateException("request " + request.requestId()
                         + " was already resumed");
             }
-            Admission admission;
             try {
-                admission = authorize(request, route, idHeader, started);
+                return authorize(request, route, idHeader, started);
             } catch (RuntimeException | IOException e) {
-                admission = failed(e, request.requestId(), idHeader);
+                return failed(e, request.requestId(), idHeader);
             }
-            if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
-                logRejection(request.exchange(), rejected, started);
-            }
-            return admission;
         }
     }
 
@@ -394,27 +484,18 @@ public final class Gateway {
                 LOG.warn("request {}: releasing its limits failed", request.requestId(), e);
             }
             long cost = outcome.actualCost() >= 0 ? outcome.actualCost() : route.cost();
+            if (meters != null) {
+                meters.completed(route, request.method(), principal.tier(), outcome.status(),
+                        cost, outcome.actualCost() >= 0, nanoTime.getAsLong() - started);
+            }
             try {
                 usage.record(principal, route, outcome, cost);
             } catch (RuntimeException e) {
                 LOG.warn("request {}: recording its usage failed", request.requestId(), e);
             }
-            if (ACCESS.isInfoEnabled()) {
-                long micros = (nanoTime.getAsLong() - started) / 1_000;
-                String principalId = LogText.escape(principal.id());
-                MDC.put("request_id", request.requestId());
-                MDC.put("principal", principalId);
-                MDC.put("route", route.id());
-                try {
-                    ACCESS.info("{} {} {} {}us principal={} route={} client={}",
-                            LogText.escape(request.method()), LogText.escape(request.path()),
-                            outcome.status(), micros, principalId, route.id(),
-                            LogText.escape(request.clientAddress()));
-                } finally {
-                    MDC.remove("request_id");
-                    MDC.remove("principal");
-                    MDC.remove("route");
-                }
+            if (AccessLog.enabled()) {
+                AccessLog.completed(request, route, principal, outcome.status(),
+                        (nanoTime.getAsLong() - started) / 1_000);
             }
         }
     }
@@ -428,6 +509,8 @@ public final class Gateway {
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
+        private MeterRegistry meterRegistry;
+        private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -478,6 +561,36 @@ public final class Gateway {
          */
         public Builder usage(UsageRecorder usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /**
+         * Where the gateway records its meters (requests, decisions, authentication, limits,
+         * store calls, cost, upstreams; see {@code docs/observability.md}), e.g. the
+         * application's Prometheus or Spring Boot registry. Without one nothing is measured.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Adds a component to {@link Gateway#health()}, e.g. {@code limit_store} or
+         * {@code key_store}; a {@code required} component that is down makes the gateway not
+         * ready.
+         *
+         * @throws IllegalArgumentException if a component of that name was added already
+         */
+        public Builder healthCheck(String component, boolean required, HealthCheck check) {
+            Objects.requireNonNull(component, "component");
+            Objects.requireNonNull(check, "check");
+            for (GatewayHealth.Named named : healthChecks) {
+                if (named.name().equals(component)) {
+                    throw new IllegalArgumentException(
+                            "health component '" + component + "' was already added");
+                }
+            }
+            healthChecks.add(new GatewayHealth.Named(component, required, check));
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.gatehouse;
 
+import io.gatehouse.observe.TraceContext;
 import java.io.IOException;
 import java.util.Objects;
 
@@ -16,6 +17,7 @@ public final class GatewayRequest {
     private final String path;
     private final String clientAddress;
     private byte[] body;
+    private TraceContext trace;
 
     /**
      * Creates the gateway's view of {@code exchange}.
@@ -53,6 +55,25 @@ public final class GatewayRequest {
     /** The caller's address: the peer, or the client named by a trusted proxy. */
     public String clientAddress() {
         return clientAddress;
+    }
+
+    /**
+     * The request's W3C trace context: the caller's trace continued with the gateway's own span,
+     * or a trace started here. Pass {@link TraceContext#traceparent()} on to
+     * the upstream or the local app.
+     */
+    public TraceContext trace() {
+        if (trace == null) {
+            trace = TraceContext.continueOrStart(
+                    exchange.header(TraceContext.TRACEPARENT),
+                    exchange.header(TraceContext.TRACESTATE));
+        }
+        return trace;
+    }
+
+    /** Sets the trace context the gateway decided under. */
+    void trace(TraceContext trace) {
+        this.trace = trace;
     }
 
     /** The first value of header {@code name}, or {@code null}. */

@@ -108,11 +108,21 @@ class GatewayTest {
                     .from("203.0.113.4").header("X-API-Key", "invalid_key"));
 
             assertThat(lines.list).hasSize(1);
+            String traceId = ((Admission.Rejected) admission).problem().extensions()
+                    .get("trace_id").toString();
+            assertThat(traceId).matches("[0-9a-f]{32}");
             assertThat(lines.list.get(0).getFormattedMessage())
-                    .matches("POST /invocations 401 \\d+us code=INVALID_API_KEY"
-                            + " client=203.0.113.4");
+                    .matches("POST /invocations 401 \\d+us route=invocations"
+                            + " code=INVALID_API_KEY principal=- tier=- client=203.0.113.4"
+                            + " trace=" + traceId);
             assertThat(lines.list.get(0).getMDCPropertyMap())
-                    .containsEntry("request_id", admission.requestId());
+                    .containsEntry("request_id", admission.requestId())
+                    .containsEntry("trace_id", traceId);
+            assertThat(lines.list.get(0).getKeyValuePairs())
+                    .anySatisfy(pair -> {
+                        assertThat(pair.key).isEqualTo("code");
+                        assertThat(pair.value).isEqualTo("INVALID_API_KEY");
+                    });
             assertThat(lines.list.get(0).getFormattedMessage()).doesNotContain("invalid_key");
         } finally {
             access.detachAppender(lines);

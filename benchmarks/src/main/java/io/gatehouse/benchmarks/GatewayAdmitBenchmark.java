@@ -11,6 +11,8 @@ import io.gatehouse.limit.Tier;
 import io.gatehouse.limit.TieredRateLimiter;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,7 @@ public class GatewayAdmitBenchmark {
         Gateway empty;
         Gateway oneLimit;
         Gateway threeLimits;
+        Gateway threeLimitsMetered;
         Exchange exchange;
 
         @Setup(Level.Trial)
@@ -62,7 +65,14 @@ public class GatewayAdmitBenchmark {
             threeLimits = Gateway.builder(router).rateLimiter(TieredRateLimiter
                     .builder(LimitStores.inMemory())
                     .tier(Tier.of("anonymous", perSecond, perMinute, perHour)).build()).build();
+            threeLimitsMetered = Gateway.builder(router).rateLimiter(TieredRateLimiter
+                    .builder(LimitStores.inMemory())
+                    .tier(Tier.of("anonymous", perSecond, perMinute, perHour)).build())
+                    .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                    .build();
             exchange = new FixedExchange();
+            InMemoryLimiterBenchmark.require(admitted(threeLimitsMetered.admit(exchange)),
+                    "metered admits");
             InMemoryLimiterBenchmark.require(admitted(empty.admit(exchange)), "empty admits");
             InMemoryLimiterBenchmark.require(admitted(oneLimit.admit(exchange)), "one admits");
             InMemoryLimiterBenchmark.require(admitted(threeLimits.admit(exchange)),
@@ -94,6 +104,12 @@ public class GatewayAdmitBenchmark {
     @Benchmark
     public Admission inMemoryThreeLimits(Gateways gateways) {
         return admitAndComplete(gateways.threeLimits, gateways.exchange);
+    }
+
+    /** As {@link #inMemoryThreeLimits}, recording every meter into a Prometheus registry. */
+    @Benchmark
+    public Admission inMemoryThreeLimitsMetered(Gateways gateways) {
+        return admitAndComplete(gateways.threeLimitsMetered, gateways.exchange);
     }
 
     private static Admission admitAndComplete(Gateway gateway, Exchange exchange) {

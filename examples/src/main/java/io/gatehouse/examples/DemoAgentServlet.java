@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.observe.HealthReport;
+import io.gatehouse.observe.HealthStatus;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -25,9 +27,12 @@ import java.util.StringJoiner;
  *   <li>{@code POST /invocations} with {@code {"prompt": "...", "context": {...}}} answers
  *       {@code {"response", "request_id", "timestamp", "rate_limit", "metadata"}}. The answer
  *       is derived from the prompt alone, so equal prompts get equal answers.</li>
- *   <li>{@code GET /health} answers {@code {"status": "healthy", "uptime", "version"}}; with
- *       Redis configured also {@code "redis": "up"} or {@code "degraded"} (from the Redis
- *       circuit breaker), and {@code status} is then {@code degraded} while Redis is.</li>
+ *   <li>{@code GET /health} answers {@code {"status": "healthy", "uptime", "version"}}; given
+ *       the gateway's health it adds {@code components} (each {@code status}, {@code required},
+ *       {@code detail}), {@code status} becomes {@code degraded} while a component is not up
+ *       and {@code unhealthy} with 503 while a required one is down; with Redis configured it
+ *       also reports {@code "redis"}: the limit store's {@code up}, {@code degraded} or
+ *       {@code down}.</li>
  * </ul>
  *
  * <p>The agent knows nothing of keys or limits: it reports the request id and the rate-limit
@@ -50,7 +55,8 @@ final class DemoAgentServlet extends HttpServlet {
     private final transient Clock clock;
     private final transient Instant started;
     private final String version;
-    private final transient Supplier<String> redisStatus;
+    private final transient Supplier<HealthReport> health;
+    private final boolean reportRedis;
 
     /**
      * Creates the agent.
@@ -59,19 +65,21 @@ final class DemoAgentServlet extends HttpServlet {
      * @param version the version reported by {@code /health}
      */
     DemoAgentServlet(Clock clock, String version) {
-        this(clock, version, null);
+        this(clock, version, null, false);
     }
 
     /**
-     * Creates the agent reporting a Redis component in {@code /health}.
+     * Creates the agent reporting the gateway's components in {@code /health}.
      *
-     * @param redisStatus {@code up} or {@code degraded} on each call; {@code null} when the
-     *                    gateway runs without Redis
+     * @param health      the gateway's health on each call; {@code null} for none
+     * @param reportRedis whether the limit store is Redis, reported as {@code "redis"}
      */
-    DemoAgentServlet(Clock clock, String version, Supplier<String> redisStatus) {
+    DemoAgentServlet(Clock clock, String version, Supplier<HealthReport> health,
+            boolean reportRedis) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.version = Objects.requireNonNull(version, "version");
-        this.redisStatus = redisStatus;
+        this.health = health;
+        this.reportRedis = reportRedis;
         this.started = clock.instant();
     }
 
@@ -83,14 +91,24 @@ final class DemoAgentServlet extends HttpServlet {
             return;
         }
         ObjectNode body = json.createObjectNode();
-        String redis = redisStatus == null ? null : redisStatus.get();
-        body.put("status", "degraded".equals(redis) ? "degraded" : "healthy");
+        HealthReport report = health == null ? null : health.get();
+        HealthStatus status = report == null ? HealthStatus.UP : report.status();
+        body.put("status", switch (status) {
+            case UP -> "healthy";
+            case DEGRADED -> "degraded";
+            case DOWN -> "unhealthy";
+        });
         body.put("uptime", Duration.between(started, clock.instant()).toSeconds());
         body.put("version", version);
-        if (redis != null) {
-            body.put("redis", redis);
+        if (report != null) {
+            HealthReport.Component limits = report.components().get("limit_store");
+            if (reportRedis && limits != null) {
+                body.put("redis", limits.status().json());
+            }
+            body.set("components", report.componentsJson());
         }
-        send(response, HttpServletResponse.SC_OK, body);
+        send(response, status == HealthStatus.DOWN ? HttpServletResponse.SC_SERVICE_UNAVAILABLE
+                : HttpServletResponse.SC_OK, body);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.gatehouse.examples;
 
 import io.gatehouse.servlet.GatewayFilter;
+import io.gatehouse.servlet.HealthServlet;
+import io.gatehouse.servlet.MetricsServlet;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +27,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
  *
  * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
- * [--keys-file FILE | --redis-url URL]}, or {@code java -jar gateway-examples.jar keys ...} to
- * manage API keys ({@link KeysCommand}).
+ * [--keys-file FILE | --redis-url URL] [--log-format text|json]}, or
+ * {@code java -jar gateway-examples.jar keys ...} to manage API keys ({@link KeysCommand}).
  * From code (tests, other examples): {@link #start(String, int)}, which returns a handle with the
  * bound port.
  *
@@ -61,6 +63,9 @@ public final class ExampleGateway {
             return;
         }
         Options.Run run = (Options.Run) options;
+        if (run.jsonLogs()) {
+            JsonLogs.install();
+        }
         Running running;
         try {
             KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
@@ -132,11 +137,17 @@ public final class ExampleGateway {
         context.addFilter(gateway, "/*",
                 EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         ServletHolder agent = new ServletHolder("demo-agent",
-                new DemoAgentServlet(clocks.wallClock(), version(),
-                        setup.usesRedis() ? setup::redisStatus : null));
+                new DemoAgentServlet(clocks.wallClock(), version(), setup.gateway()::health,
+                        setup.usesRedis()));
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
         setup.admin().mount(context);
+        ServletHolder health = new ServletHolder("health", new HealthServlet(setup.gateway()));
+        context.addServlet(health, "/health/live");
+        context.addServlet(health, "/health/ready");
+        context.addServlet(health, "/ready");
+        context.addServlet(new ServletHolder("metrics", MetricsServlet.builder(setup.meters())
+                .allowAddresses(ExampleSetup.METRICS_ADDRESSES).build()), "/metrics");
         server.setHandler(context);
         if (keys != null) {
             server.addBean(keys);

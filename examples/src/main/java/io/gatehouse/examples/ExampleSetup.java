@@ -16,6 +16,7 @@ import io.gatehouse.limit.MicroClock;
 import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.limit.Tier;
 import io.gatehouse.limit.TieredRateLimiter;
+import io.gatehouse.observe.HealthCheck;
 import io.gatehouse.observe.InMemoryUsageRecorder;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.redis.RedisBackend;
@@ -24,6 +25,8 @@ import io.gatehouse.route.Router;
 import io.gatehouse.validate.ContentTypeValidator;
 import io.gatehouse.validate.JsonBodyValidator;
 import io.gatehouse.validate.JsonBodyValidator.JsonType;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +42,9 @@ final class ExampleSetup {
 
     /** The largest invocation body accepted: 1 MiB. */
     static final int MAX_INVOCATION_BYTES = 1 << 20;
+
+    /** Who may scrape {@code /metrics}: this machine only. */
+    static final List<String> METRICS_ADDRESSES = List.of("127.0.0.1", "::1");
 
     /** Refused keys allowed per client address and minute. */
     static final int MAX_AUTH_FAILURES = 10;
@@ -68,17 +74,15 @@ final class ExampleSetup {
     private final String devApiKey;
     private final ExampleAdmin admin;
     private final RedisBackend redis;
-
-    private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin) {
-        this(gateway, devApiKey, admin, null);
-    }
+    private final PrometheusMeterRegistry meters;
 
     private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin,
-            RedisBackend redis) {
+            RedisBackend redis, PrometheusMeterRegistry meters) {
         this.gateway = gateway;
         this.devApiKey = devApiKey;
         this.admin = admin;
         this.redis = redis;
+        this.meters = meters;
     }
 
     /** The clocks the example runs on: wall-clock time for responses, microseconds for limits. */
@@ -148,12 +152,25 @@ final class ExampleSetup {
                 .maxFailures(MAX_AUTH_FAILURES, Duration.ofMinutes(1))
                 .clock(clocks.wallClock())
                 .build();
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Both stores are required: without them keys cannot be checked nor limits kept, so a
+        // load balancer should send traffic to another instance.
+        HealthCheck limitStore = redis != null ? redis.healthCheck()
+                : HealthCheck.alwaysUp("in memory");
+        HealthCheck keyStore = redis != null ? redis.healthCheck()
+                : HealthCheck.alwaysUp(persistent ? "key file, cached in memory" : "in memory");
+        if (redis != null) {
+            redis.bindTo(meters);
+        }
         Gateway gateway = Gateway.builder(admin.router(routes()))
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .usage(usage)
+                .meterRegistry(meters)
+                .healthCheck("limit_store", true, limitStore)
+                .healthCheck("key_store", true, keyStore)
                 .build();
-        return new ExampleSetup(gateway, devKey.plaintext(), admin, redis);
+        return new ExampleSetup(gateway, devKey.plaintext(), admin, redis, meters);
     }
 
     /**
@@ -180,13 +197,9 @@ final class ExampleSetup {
                 .build());
     }
 
-    /**
-     * {@code up} or {@code degraded} (the Redis circuit breaker's view) when the limits are in
-     * Redis, else {@code null}.
-     */
-    String redisStatus() {
-        RedisBackend backend = redis;
-        return backend == null ? null : backend.health().healthy() ? "up" : "degraded";
+    /** The registry the gateway records into, served at {@code /metrics}. */
+    PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     /** Whether limits, keys and usage are in Redis. */
@@ -196,7 +209,9 @@ final class ExampleSetup {
 
     /**
      * The routes: {@code POST /invocations} needs a key and a JSON object with a string
-     * {@code prompt}, at most 1 MiB; {@code GET /health} is public.
+     * {@code prompt}, at most 1 MiB; {@code GET /health} and the probes {@code /health/live},
+     * {@code /health/ready} and {@code /ready} are public; {@code GET /metrics} is open to
+     * loopback addresses only.
      */
     static Router routes() {
         Route invocations = Route.builder("invocations", "/invocations")
@@ -209,7 +224,19 @@ final class ExampleSetup {
                 .methods("GET")
                 .publicAccess()
                 .build();
-        return Router.of(List.of(invocations, health));
+        List<Route> probes = List.of(
+                Route.builder("health-live", "/health/live").methods("GET").publicAccess().build(),
+                Route.builder("health-ready", "/health/ready").methods("GET").publicAccess()
+                        .build(),
+                Route.builder("ready", "/ready").methods("GET").publicAccess().build());
+        Route metrics = Route.builder("metrics", "/metrics")
+                .methods("GET")
+                .publicAccess()
+                .allowFrom(METRICS_ADDRESSES.toArray(String[]::new))
+                .build();
+        List<Route> all = new java.util.ArrayList<>(List.of(invocations, health, metrics));
+        all.addAll(probes);
+        return Router.of(all);
     }
 
     Gateway gateway() {

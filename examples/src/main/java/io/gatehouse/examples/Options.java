@@ -18,7 +18,7 @@ sealed interface Options {
     /** The usage text printed by {@code --help} and after a bad option. */
     String USAGE = """
             Usage: java -jar gateway-examples.jar [--host HOST] [--port PORT]
-                              [--keys-file FILE | --redis-url URL]
+                              [--keys-file FILE | --redis-url URL] [--log-format text|json]
                    java -jar gateway-examples.jar keys COMMAND ...   (keys --help for more)
 
             Runs the Gatehouse gateway (embedded Jetty) in front of a demo agent.
@@ -29,6 +29,8 @@ sealed interface Options {
                                  'keys generate'; default: in memory, for this run only
               --redis-url URL    keep API keys, limits and usage in Redis (redis://host:port),
                                  shared with 'keys --redis-url URL' and other gateways
+              --log-format F     'text' (default) or 'json': one JSON object per log line,
+                                 access-log fields as members
               --help             print this help and exit
             """;
 
@@ -36,9 +38,15 @@ sealed interface Options {
      * Start the gateway on {@code host}:{@code port}, with its API keys in {@code keysFile} or
      * in Redis at {@code redisUrl} (both nullable; neither: in memory).
      */
-    record Run(String host, int port, String keysFile, String redisUrl) implements Options {
+    record Run(String host, int port, String keysFile, String redisUrl, boolean jsonLogs)
+            implements Options {
         public Run {
             Objects.requireNonNull(host, "host");
+        }
+
+        /** Text logs. */
+        public Run(String host, int port, String keysFile, String redisUrl) {
+            this(host, port, keysFile, redisUrl, false);
         }
 
         /** Keys in memory. */
@@ -64,6 +72,7 @@ sealed interface Options {
         int port = DEFAULT_PORT;
         String keysFile = null;
         String redisUrl = null;
+        boolean jsonLogs = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -92,6 +101,19 @@ sealed interface Options {
                     } else {
                         redisUrl = value;
                     }
+                }
+                case "--log-format" -> {
+                    if (value == null) {
+                        if (i + 1 == args.length) {
+                            return new Bad("option " + name + " needs a value");
+                        }
+                        value = args[++i];
+                    }
+                    if (!value.equals("text") && !value.equals("json")) {
+                        return new Bad("option --log-format must be 'text' or 'json', was '"
+                                + value + "'");
+                    }
+                    jsonLogs = value.equals("json");
                 }
                 case "--host", "--port" -> {
                     if (value == null) {
@@ -123,7 +145,7 @@ sealed interface Options {
         if (keysFile != null && redisUrl != null) {
             return new Bad("give --keys-file or --redis-url, not both");
         }
-        return new Run(host, port, keysFile, redisUrl);
+        return new Run(host, port, keysFile, redisUrl, jsonLogs);
     }
 
     /** The port in {@code text}, or -1 if it is not one. */

@@ -276,11 +276,43 @@ class ExampleGatewayTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(body(response)).isEqualTo(json.readTree("""
-                {"status": "healthy", "uptime": 42, "version": "%s"}"""
+                {"status": "healthy", "uptime": 42, "version": "%s", "components": {
+                  "limit_store": {"status": "up", "required": true, "detail": "in memory"},
+                  "key_store": {"status": "up", "required": true, "detail": "in memory"}}}"""
                 .formatted(ExampleGateway.version())));
         assertThat(ExampleGateway.version()).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         // Public routes carry no limits in this example.
         assertThat(header(response, "X-RateLimit-Limit")).isNull();
+    }
+
+    @Test
+    void probesAnswerAndMetricsCountTheTrafficWithoutItsSecrets() throws Exception {
+        send(HttpRequest.newBuilder(uri("/invocations"))
+                .header("Content-Type", "application/json")
+                .header("X-API-Key", ALICE)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                .build());
+        send(HttpRequest.newBuilder(uri("/invocations"))
+                .header("Content-Type", "application/json")
+                .header("X-API-Key", "sk_live_notAKeyAtAll42")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                .build());
+
+        HttpResponse<String> live = send(HttpRequest.newBuilder(uri("/health/live")).build());
+        HttpResponse<String> ready = send(HttpRequest.newBuilder(uri("/ready")).build());
+        HttpResponse<String> metrics = send(HttpRequest.newBuilder(uri("/metrics")).build());
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(body(ready).get("ready").asBoolean()).isTrue();
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("gateway_requests_total{method=\"POST\",route=\"invocations\","
+                        + "status_class=\"2xx\"} 1.0")
+                .contains("gateway_decisions_total{code=\"INVALID_API_KEY\","
+                        + "outcome=\"rejected\",route=\"invocations\"} 1.0")
+                .doesNotContain(ALICE).doesNotContain("sk_live_notAKeyAtAll42")
+                .doesNotContain("alice");
     }
 
     @Test

@@ -134,4 +134,82 @@ class ExampleMainTest {
             assertThat(err.lines()).hasSize(1);
         }
     }
+
+    @Test
+    void jsonLogsCarryAccessFieldsAndNoKeyEverReachesTheLog() throws Exception {
+        Process process = launch("--host", "127.0.0.1", "--port", "0", "--log-format", "json");
+        BufferedReader out = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Matcher listening = null;
+        Matcher devKey = null;
+        for (String line; devKey == null && (line = out.readLine()) != null; ) {
+            Matcher url = LISTENING.matcher(line);
+            if (url.matches()) {
+                listening = url;
+            }
+            Matcher key = DEV_KEY.matcher(line);
+            if (key.matches()) {
+                devKey = key;
+            }
+        }
+        assertThat(listening).as("the URL line").isNotNull();
+        assertThat(devKey).as("the dev key line").isNotNull();
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException closed) {
+                // The process ended; what it wrote before is in lines.
+            }
+        });
+        reader.start();
+        String base = "http://127.0.0.1:" + listening.group(1);
+        String guessed = "sk_dev_guessedButWrong0123456789";
+        HttpClient client = HttpClient.newHttpClient();
+        for (String key : List.of(devKey.group(1), guessed, "key_123")) {
+            client.send(HttpRequest.newBuilder(URI.create(base + "/invocations"))
+                            .header("Content-Type", "application/json")
+                            .header("X-API-Key", key)
+                            .header("Authorization", "Bearer " + key)
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"hi\"}"))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+        }
+        String metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        // Destroying the process closes its pipes: first wait until every access line is read.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                List.copyOf(lines).stream().filter(line -> line.contains("io.gatehouse.access"))
+                        .count() >= 4);
+        process.destroy();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        reader.join(30_000);
+
+        com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> access = new ArrayList<>();
+        for (String line : List.copyOf(lines)) {
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+            if ("io.gatehouse.access".equals(event.path("loggerName").asText())) {
+                access.add(event);
+            }
+        }
+        assertThat(access).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(access).anySatisfy(event -> {
+            assertThat(event.at("/mdc/trace_id").asText()).matches("[0-9a-f]{32}");
+            assertThat(event.toString()).contains("\"route\":\"invocations\"")
+                    .contains("\"status\"").contains("401").contains("INVALID_API_KEY");
+        });
+        assertThat(access).anySatisfy(event -> assertThat(event.toString())
+                .contains("\"principal\":\"developer\"").contains("\"tier\":\"premium\""));
+        for (String secret : List.of(devKey.group(1), guessed, "key_123")) {
+            assertThat(lines).noneMatch(line -> line.contains(secret));
+            assertThat(metrics).doesNotContain(secret);
+        }
+        assertThat(metrics).contains("gateway_requests_total");
+    }
 }

@@ -1,6 +1,7 @@
 package io.gatehouse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -125,9 +126,25 @@ class ExampleRedisSharingTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(invoke(one, one.devApiKey())).isEqualTo(200);
             }
-            JsonNode degraded = json.readTree(call(one, "GET", "/health", null, null).body());
-            assertThat(degraded.get("redis").asText()).isEqualTo("degraded");
-            assertThat(degraded.get("status").asText()).isEqualTo("degraded");
+            // Redis is stopped: the stores are required, so health and readiness say so.
+            // A health answer is reused for a second, so the outage shows within about one.
+            await().atMost(Duration.ofSeconds(10)).until(
+                    () -> call(one, "GET", "/health", null, null).statusCode() == 503);
+            HttpResponse<String> down = call(one, "GET", "/health", null, null);
+            assertThat(down.statusCode()).isEqualTo(503);
+            JsonNode unhealthy = json.readTree(down.body());
+            assertThat(unhealthy.get("redis").asText()).isEqualTo("down");
+            assertThat(unhealthy.get("status").asText()).isEqualTo("unhealthy");
+            assertThat(unhealthy.at("/components/limit_store/status").asText()).isEqualTo("down");
+            assertThat(unhealthy.at("/components/key_store/status").asText()).isEqualTo("down");
+            HttpResponse<String> ready = call(one, "GET", "/health/ready", null, null);
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(json.readTree(ready.body()).get("ready").asBoolean()).isFalse();
+            assertThat(call(one, "GET", "/ready", null, null).statusCode()).isEqualTo(503);
+            assertThat(call(one, "GET", "/health/live", null, null).statusCode()).isEqualTo(200);
+            String metrics = call(one, "GET", "/metrics", null, null).body();
+            assertThat(metrics).contains("gateway_store_breaker_state{")
+                    .contains("gateway_limit_store_fallbacks_total{policy=\"LOCAL_FALLBACK\"}");
         }
     }
 }

@@ -293,7 +293,8 @@ class ReadmeSnippetsTest {
         List<HttpResponse<String>> responses = new ArrayList<>();
         for (int i = 1; i <= 6; i++) {
             responses.add(post(base + "/v1/chat", "", "X-API-Key", apiKey,
-                    "X-Request-ID", "req-" + i));
+                    "X-Request-ID", "req-" + i,
+                    "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
         }
         HttpResponse<String> first = responses.get(0);
         HttpResponse<String> sixth = responses.get(5);
@@ -319,7 +320,8 @@ class ReadmeSnippetsTest {
                 + "\"detail\":\"limit 'burst' of 5 (refilled 10 per 60 s) is exhausted;"
                 + " retry in 6 s\","
                 + "\"code\":\"RATE_LIMIT_EXCEEDED\",\"request_id\":\"req-6\","
-                + "\"limit\":5,\"limit_type\":\"burst\",\"retry_after\":6}");
+                + "\"limit\":5,\"limit_type\":\"burst\",\"retry_after\":6,"
+                + "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}");
     }
 
     @Test

@@ -21,6 +21,17 @@ public interface RateLimiter {
      */
     LimitDecision acquire(GatewayRequest request, Principal principal, Route route);
 
+    /**
+     * This limiter reporting its decisions and store calls to {@code observer}; the gateway calls
+     * it once when it is built with a meter registry. The default reports nothing and returns
+     * this limiter unchanged.
+     *
+     * @return a limiter deciding exactly like this one
+     */
+    default RateLimiter observedBy(LimitObserver observer) {
+        return this;
+    }
+
     /** A limiter that admits everything and sends no headers. */
     static RateLimiter unlimited() {
         LimitDecision allowed = new LimitDecision.Allowed(

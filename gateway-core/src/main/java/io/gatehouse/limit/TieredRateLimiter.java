@@ -74,8 +74,16 @@ public final class TieredRateLimiter implements RateLimiter {
     private final long failClosedRetrySeconds;
     private final AtomicLong leaseSequence = new AtomicLong();
     private final AtomicBoolean degraded = new AtomicBoolean();
+    private final Builder settings;
+    private final LimitObserver observer;
 
     private TieredRateLimiter(Builder builder) {
+        this(builder, LimitObserver.none());
+    }
+
+    private TieredRateLimiter(Builder builder, LimitObserver observer) {
+        this.settings = builder;
+        this.observer = observer;
         this.store = builder.store;
         this.clock = builder.clock;
         LimitStore configuredFallback = builder.fallbackStore;
@@ -92,6 +100,12 @@ public final class TieredRateLimiter implements RateLimiter {
     /** Starts a limiter over {@code store}. */
     public static Builder builder(LimitStore store) {
         return new Builder(store);
+    }
+
+    /** A limiter with this one's settings that reports to {@code observer}. */
+    @Override
+    public TieredRateLimiter observedBy(LimitObserver observer) {
+        return new TieredRateLimiter(settings, Objects.requireNonNull(observer, "observer"));
     }
 
     /** The configured tiers by name. */
@@ -148,14 +162,17 @@ public final class TieredRateLimiter implements RateLimiter {
         List<Permit> decided = enforced;
         Verdict verdict = null;
         if (!enforced.isEmpty()) {
+            long callStarted = observer.nanoTime();
             try {
                 verdict = store.tryAcquire(enforced, leaseId);
                 fallback.remember(enforced, verdict);
+                observer.storeCall(observer.nanoTime() - callStarted, false);
                 if (degraded.get() && degraded.compareAndSet(true, false)) {
                     fallback.recovered();
                     LOG.info("limit store recovered; limits are enforced by it again");
                 }
             } catch (LimitStoreException e) {
+                observer.storeCall(observer.nanoTime() - callStarted, true);
                 if (degraded.compareAndSet(false, true)) {
                     // The cause only: rendering a stack trace would stall this request, and
                     // the store's own log says what failed.
@@ -165,6 +182,7 @@ public final class TieredRateLimiter implements RateLimiter {
                 }
                 for (Permit permit : enforced) {
                     if (permit.rule().failurePolicy() == FailurePolicy.FAIL_CLOSED) {
+                        observer.fallback(FailurePolicy.FAIL_CLOSED);
                         return storeUnavailable(permit.rule(), request);
                     }
                 }
@@ -174,7 +192,12 @@ public final class TieredRateLimiter implements RateLimiter {
                     decided = local.permits();
                     verdict = local.verdict();
                 }
+                observer.fallback(local == null
+                        ? FailurePolicy.FAIL_OPEN : FailurePolicy.LOCAL_FALLBACK);
             }
+        }
+        if (verdict != null) {
+            report(decided, verdict);
         }
         ResponseHeaders headers = verdict == null
                 ? ResponseHeaders.empty() : headers(decided, verdict);
@@ -190,11 +213,23 @@ public final class TieredRateLimiter implements RateLimiter {
                 verdict == null ? List.of() : decided, decidingStore, shadowHeld, store, leaseId));
     }
 
+    /** Tells the observer each enforced rule's verdict (see {@link LimitObserver#decided}). */
+    private void report(List<Permit> decided, Verdict verdict) {
+        if (verdict.allowed()) {
+            for (int i = 0; i < decided.size(); i++) {
+                observer.decided(decided.get(i).rule(), false, true);
+            }
+        } else {
+            observer.decided(decided.get(verdict.decidingIndex()).rule(), false, false);
+        }
+    }
+
     private List<Permit> decideShadow(List<Permit> shadow, String leaseId, GatewayRequest request) {
         List<Permit> held = new ArrayList<>(shadow.size());
         for (Permit permit : shadow) {
             try {
                 Verdict verdict = store.tryAcquire(List.of(permit), leaseId);
+                observer.decided(permit.rule(), true, verdict.allowed());
                 if (verdict.allowed()) {
                     held.add(permit);
                 } else if (LOG.isDebugEnabled()) {

@@ -1,5 +1,12 @@
 package io.gatehouse.redis;
 
+import io.gatehouse.observe.HealthCheck;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -21,9 +28,14 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code {prefix}usage:...} with prefix {@value #DEFAULT_PREFIX} by default (see each store for
  * the rest of its layout).
  *
+ * <p>For operations: {@link #healthCheck()} gives the component to register as
+ * {@code limit_store} and {@code key_store} on the gateway builder, and {@link #bindTo} binds
+ * the breaker's state and counters to a meter registry ({@code gateway_store_*}, tag
+ * {@code store="redis"}).
+ *
  * <p>Thread-safe. Closing it closes the stores and then the client it created.
  */
-public final class RedisBackend implements AutoCloseable {
+public final class RedisBackend implements AutoCloseable, MeterBinder {
 
     /** The default prefix of every key. */
     public static final String DEFAULT_PREFIX = "gatehouse:";
@@ -35,6 +47,7 @@ public final class RedisBackend implements AutoCloseable {
     private final RedisApiKeyStore apiKeyStore;
     private final RedisUsageCounters usageCounters;
     private final RedisUsageRecorder usageRecorder;
+    private final RedisHealthCheck healthCheck;
 
     private RedisBackend(Builder builder) {
         this.client = builder.connection.build();
@@ -56,6 +69,8 @@ public final class RedisBackend implements AutoCloseable {
             this.usageCounters = RedisUsageCounters.builder(client)
                     .keyPrefix(builder.prefix + "usage:").build();
             this.usageRecorder = new RedisUsageRecorder(usageCounters);
+            this.healthCheck = new RedisHealthCheck(client, breaker, Duration.ofSeconds(1),
+                    System::nanoTime);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -109,6 +124,48 @@ public final class RedisBackend implements AutoCloseable {
      */
     public RedisCircuitBreaker.Snapshot health() {
         return breaker.snapshot();
+    }
+
+    /**
+     * The health of this Redis for {@code Gateway.Builder#healthCheck}: up, degraded while the
+     * breaker is open though Redis answers, down when a {@code PING} fails. Answers are reused
+     * for one second.
+     */
+    public HealthCheck healthCheck() {
+        return healthCheck;
+    }
+
+    /**
+     * Binds the breaker to {@code registry}: {@code gateway_store_breaker_state{store, state}}
+     * (1 for the current state), and the counters {@code gateway_store_failures_total},
+     * {@code gateway_store_short_circuited_total} and
+     * {@code gateway_store_breaker_opened_total}, each tagged {@code store="redis"}. Call once
+     * per registry.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (RedisCircuitBreaker.State state : RedisCircuitBreaker.State.values()) {
+            Gauge.builder("gateway.store.breaker.state", breaker,
+                            current -> current.state() == state ? 1 : 0)
+                    .description("1 for the current state of the store's circuit breaker")
+                    .tags("store", "redis", "state", state.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+        FunctionCounter.builder("gateway.store.failures", breaker,
+                        current -> current.snapshot().failures())
+                .description("Store calls that failed: timeouts, refused connections, bad replies")
+                .tag("store", "redis")
+                .register(registry);
+        FunctionCounter.builder("gateway.store.short.circuited", breaker,
+                        current -> current.snapshot().shortCircuited())
+                .description("Store calls refused by the open breaker without contacting the store")
+                .tag("store", "redis")
+                .register(registry);
+        FunctionCounter.builder("gateway.store.breaker.opened", breaker,
+                        current -> current.snapshot().timesOpened())
+                .description("Times the store's circuit breaker opened")
+                .tag("store", "redis")
+                .register(registry);
     }
 
     @Override

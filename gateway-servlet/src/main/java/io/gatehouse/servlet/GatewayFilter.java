@@ -122,7 +122,8 @@ import org.slf4j.LoggerFactory;
  * The request body is intact whether or not the gateway read it (the bytes it read are replayed
  * by {@code getInputStream()}, {@code getReader()} and form parameters). The admission is in the
  * request attribute {@value #ADMISSION_ATTRIBUTE} ({@link Admission.Admitted}: request id,
- * principal, route, rate-limit headers). An application whose real cost is only known at the end
+ * principal, route, rate-limit headers, trace context), the W3C {@code traceparent} to continue
+ * in {@value #TRACEPARENT_ATTRIBUTE}. An application whose real cost is only known at the end
  * (e.g. LLM tokens) sets the request attribute {@value #ACTUAL_COST_ATTRIBUTE} to a
  * {@code Long} before the response completes; the gateway settles cost-weighted limits with it
  * instead of the route's estimate.
@@ -165,6 +166,14 @@ public final class GatewayFilter implements Filter {
 
     /** Request attribute holding the {@link Admission.Admitted} of a request that passed. */
     public static final String ADMISSION_ATTRIBUTE = "io.gatehouse.Admission";
+
+    /**
+     * Request attribute holding the W3C {@code traceparent} (a {@code String}) an admitted
+     * request's application should continue: the caller's trace with the gateway's span as
+     * parent, or a trace the gateway started. The whole context is
+     * {@code admitted.request().trace()}.
+     */
+    public static final String TRACEPARENT_ATTRIBUTE = "io.gatehouse.traceparent";
 
     /**
      * Request attribute an application may set to a {@code Long}: the request's actual cost,
@@ -480,6 +489,7 @@ public final class GatewayFilter implements Filter {
             response.setHeader("Connection", "close");
         }
         request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
+        request.setAttribute(TRACEPARENT_ATTRIBUTE, admitted.request().trace().traceparent());
         HttpServletRequest forward =
                 exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request;
         try {
