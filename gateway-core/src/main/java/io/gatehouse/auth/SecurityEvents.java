@@ -16,7 +16,12 @@ public interface SecurityEvents {
     /** Handles one event. */
     void publish(SecurityEvent event);
 
-    /** Logs events on {@value #LOGGER_NAME}: failures at WARN, credential changes at INFO. */
+    /**
+     * Logs events on {@value #LOGGER_NAME}: credential changes at INFO, each on its own line;
+     * failures and throttling at WARN, aggregated per type and client address so an attack
+     * cannot flood the log: the first of each 10-second interval in full, then one summary line
+     * with the number of repeats once the interval is over (at the next event of any client).
+     */
     static SecurityEvents logging() {
         return LoggingSecurityEvents.INSTANCE;
     }
