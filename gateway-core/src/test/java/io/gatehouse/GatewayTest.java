@@ -378,13 +378,20 @@ class GatewayTest {
 
             assertThat(lines.list).hasSize(2);
             assertThat(lines.list.get(0).getFormattedMessage())
-                    .matches("GET /files/a\\\\u2028b 200 \\d+us principal=eve\\\\u0085admin"
-                            + "\\\\u2029x route=files client=127.0.0.1");
-            assertThat(lines.list.get(0).getMDCPropertyMap())
-                    .containsEntry("principal", "eve\\u0085admin\\u2029x");
+                    .matches("GET /files/a%E2%80%A8b 200 \\d+us route=files code=none"
+                            + " principal=eve\\\\u0085admin\\\\u2029x tier=t"
+                            + " client=127\\.0\\.0\\.1 trace=[0-9a-f]{32}");
+            assertThat(lines.list.get(0).getKeyValuePairs())
+                    .anySatisfy(pair -> {
+                        assertThat(pair.key).isEqualTo("principal");
+                        assertThat(pair.value).isEqualTo("eve\\u0085admin\\u2029x");
+                    });
             assertThat(lines.list.get(1).getFormattedMessage())
-                    .matches("GET /files/\\\\u0085x\\\\u2028y 400 \\d+us"
-                            + " code=VALIDATION_ERROR client=127.0.0.1");
+                    .matches("GET /files/\\\\u0085x\\\\u2028y 400 \\d+us route=\\w+"
+                            + " code=VALIDATION_ERROR principal=- tier=- client=127\\.0\\.0\\.1"
+                            + " trace=[0-9a-f]{32}");
+            assertThat(lines.list).allSatisfy(line -> assertThat(line.getFormattedMessage())
+                    .doesNotContain("\u0085", "\u2028", "\u2029", "\n", "\r"));
         } finally {
             access.detachAppender(lines);
             access.setLevel(before);
