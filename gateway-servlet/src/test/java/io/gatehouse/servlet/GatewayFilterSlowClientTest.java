@@ -147,7 +147,6 @@ class GatewayFilterSlowClientTest {
             } catch (java.io.IOException closed) {
                 response = null;
             }
-
             if (response != null) {
                 assertThat(response.status()).isEqualTo(400);
             }
