@@ -102,7 +102,8 @@ public final class HttpLoadTargets {
         if (gateway != null) {
             FilterHolder gatehouse = new FilterHolder(new GatewayFilter(gateway));
             gatehouse.setAsyncSupported(true);
-            context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(gatehouse, "/*",
+                    EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         }
         context.addServlet(new ServletHolder(new Echo()), "/*");
         server.setHandler(context);

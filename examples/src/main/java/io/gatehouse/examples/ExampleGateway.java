@@ -1,5 +1,6 @@
 package io.gatehouse.examples;
 
+import io.gatehouse.Gateway;
 import io.gatehouse.servlet.GatewayFilter;
 import io.gatehouse.servlet.HealthServlet;
 import io.gatehouse.servlet.MetricsServlet;
@@ -13,6 +14,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -20,17 +22,24 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runnable example: embedded Jetty 12 with {@link GatewayFilter} in front of a small,
  * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
  *
  * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
- * [--keys-file FILE | --redis-url URL] [--log-format text|json]}, or
- * {@code java -jar gateway-examples.jar keys ...} to manage API keys ({@link KeysCommand}).
+ * [--keys-file FILE | --redis-url URL] [--drain-seconds N] [--log-format text|json] ...}
+ * (see {@link Options#USAGE}), or {@code java -jar gateway-examples.jar keys ...} to manage
+ * API keys ({@link KeysCommand}).
  * From code (tests, other examples): {@link #start(String, int)}, which returns a handle with the
  * bound port.
+ *
+ * <p>On SIGTERM (or SIGINT) the process shuts down gracefully: the gateway drains (readiness
+ * reports not ready), the server stops accepting connections, requests in flight finish within
+ * the drain time, limits are released and key stores closed, and the process exits 0.
  *
  * <p>Thread-safe (stateless); each started gateway is independent of the others.
  */
@@ -69,8 +78,8 @@ public final class ExampleGateway {
         Running running;
         try {
             KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
-            running = keys == null ? start(run.host(), run.port())
-                    : start(run.host(), run.port(), ExampleSetup.systemClocks(), keys);
+            running = start(run.host(), run.port(), ExampleSetup.systemClocks(), keys,
+                    run.http());
         } catch (KeySource.Unavailable e) {
             System.err.println("gateway-examples: " + e.getMessage());
             System.exit(EXIT_FAILED);
@@ -81,7 +90,15 @@ public final class ExampleGateway {
             System.exit(EXIT_FAILED);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "gateway-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean clean = running.shutdown();
+            System.out.println("Gatehouse example gateway stopped"
+                    + (clean ? "" : " (not cleanly, see the log)"));
+            System.out.flush();
+            // A JVM ended by a signal exits with 128 + the signal's number once its hooks are
+            // done; a graceful stop is a success, so say so, as process managers expect.
+            Runtime.getRuntime().halt(clean ? 0 : EXIT_FAILED);
+        }, "gateway-shutdown"));
         printBanner(running, System.out);
         running.join();
     }
@@ -107,6 +124,12 @@ public final class ExampleGateway {
      */
     static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys)
             throws IOException {
+        return start(host, port, clocks, keys, Options.Http.DEFAULTS);
+    }
+
+    /** As {@link #start(String, int, ExampleSetup.Clocks, KeySource)} with {@code http}. */
+    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys,
+            Options.Http http) throws IOException {
         Objects.requireNonNull(host, "host");
         ExampleSetup setup;
         try {
@@ -118,14 +141,21 @@ public final class ExampleGateway {
             throw new KeySource.Unavailable("the API key store failed: " + e.getMessage(), e);
         }
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
-        HttpConfiguration http = new HttpConfiguration();
+        // Graceful stop: connectors stop accepting, requests in flight get this long to finish.
+        server.setStopTimeout(TimeUnit.SECONDS.toMillis(http.drainSeconds()));
+        HttpConfiguration httpConfig = new HttpConfiguration();
         // A gateway should not advertise what runs behind it.
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        httpConfig.setSendServerVersion(false);
+        httpConfig.setSendXPoweredBy(false);
+        ServerConnector connector =
+                new ServerConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
+        SlowClientGuard guard = new SlowClientGuard(http.maxConnectionsPerAddress(),
+                http.headerTimeoutMillis());
+        connector.addEventListener(guard);
+        server.addBean(guard);
         server.setStopAtShutdown(false);
         server.setErrorHandler(new ProblemErrorHandler());
 
@@ -134,6 +164,10 @@ public final class ExampleGateway {
         FilterHolder gateway = new FilterHolder(new GatewayFilter(setup.gateway()));
         gateway.setName("gatehouse");
         gateway.setAsyncSupported(true);
+        gateway.setInitParameter(GatewayFilter.BODY_DEADLINE_PARAMETER,
+                Long.toString(http.bodyTimeoutMillis()));
+        gateway.setInitParameter(GatewayFilter.DRAIN_PARAMETER,
+                Long.toString(Math.max(1, http.drainSeconds())));
         context.addFilter(gateway, "/*",
                 EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         ServletHolder agent = new ServletHolder("demo-agent",
@@ -148,7 +182,8 @@ public final class ExampleGateway {
         context.addServlet(health, "/ready");
         context.addServlet(new ServletHolder("metrics", MetricsServlet.builder(setup.meters())
                 .allowAddresses(ExampleSetup.METRICS_ADDRESSES).build()), "/metrics");
-        server.setHandler(context);
+        // Counts requests in flight so a graceful stop waits for them (and only for them).
+        server.setHandler(new GracefulHandler(context));
         if (keys != null) {
             server.addBean(keys);
         }
@@ -163,8 +198,8 @@ public final class ExampleGateway {
             closeQuietly(keys);
             throw new IOException("the server did not start: " + e.getMessage(), e);
         }
-        return new Running(server, host, connector.getLocalPort(), setup.devApiKey(),
-                setup.admin().adminApiKey());
+        return new Running(server, setup.gateway(), host, connector.getLocalPort(),
+                setup.devApiKey(), setup.admin().adminApiKey());
     }
 
     /** Prints what a person needs to start calling the example. */
@@ -220,14 +255,16 @@ public final class ExampleGateway {
      */
     public static final class Running implements AutoCloseable {
         private final Server server;
+        private final Gateway gateway;
         private final String host;
         private final int port;
         private final String devApiKey;
         private final String adminApiKey;
 
-        private Running(Server server, String host, int port, String devApiKey,
-                String adminApiKey) {
+        private Running(Server server, Gateway gateway, String host, int port,
+                String devApiKey, String adminApiKey) {
             this.server = server;
+            this.gateway = gateway;
             this.host = host;
             this.port = port;
             this.devApiKey = devApiKey;
@@ -272,9 +309,28 @@ public final class ExampleGateway {
             server.join();
         }
 
-        /** Stops the server and waits for it; idempotent. */
+        /**
+         * Stops gracefully: drains the gateway, stops accepting connections, lets requests in
+         * flight finish within the drain time, then stops the server and its stores.
+         *
+         * @return whether everything stopped cleanly (failures are logged)
+         */
+        public boolean shutdown() {
+            gateway.drain();
+            try {
+                server.stop();
+                return true;
+            } catch (Exception e) {
+                LoggerFactory.getLogger(ExampleGateway.class)
+                        .warn("the example gateway did not stop cleanly", e);
+                return false;
+            }
+        }
+
+        /** Stops the server (gracefully, as {@link #shutdown()}) and waits for it; idempotent. */
         @Override
         public void close() {
+            gateway.drain();
             try {
                 server.stop();
             } catch (Exception e) {

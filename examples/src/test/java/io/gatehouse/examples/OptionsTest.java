@@ -49,4 +49,30 @@ class OptionsTest {
         }
         assertThat(Options.parse("--port", "65535")).isEqualTo(new Options.Run("0.0.0.0", 65535));
     }
+
+    @Test
+    void httpSettingsAreParsedAndDefaultWhenAbsent() {
+        assertThat(((Options.Run) Options.parse()).http())
+                .isEqualTo(new Options.Http(20, 512, 10_000, 10_000));
+        assertThat(Options.parse("--drain-seconds", "5", "--max-connections-per-address=0",
+                "--header-timeout-ms", "750", "--body-timeout-ms=900"))
+                .isEqualTo(new Options.Run("0.0.0.0", 8080, null, null,
+                        new Options.Http(5, 0, 750, 900), false));
+    }
+
+    @Test
+    void logFormatJsonIsTakenAndAnyOtherFormatIsRefused() {
+        assertThat(Options.parse("--log-format", "json")).isEqualTo(new Options.Run("0.0.0.0",
+                8080, null, null, Options.Http.DEFAULTS, true));
+        assertThat(Options.parse("--log-format=xml")).isEqualTo(new Options.Bad(
+                "option --log-format must be 'text' or 'json', was 'xml'"));
+    }
+
+    @Test
+    void httpSettingOutOfRangeIsRefusedNamingIt() {
+        assertThat(Options.parse("--drain-seconds", "-3")).isEqualTo(new Options.Bad(
+                "option --drain-seconds must be a whole number from 0 to 999999999, was '-3'"));
+        assertThat(Options.parse("--body-timeout-ms", "0")).isEqualTo(new Options.Bad(
+                "option --body-timeout-ms must be a whole number from 1 to 999999999, was '0'"));
+    }
 }

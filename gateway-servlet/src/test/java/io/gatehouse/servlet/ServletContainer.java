@@ -30,7 +30,12 @@ import org.eclipse.jetty.server.ServerConnector;
 sealed interface ServletContainer {
 
     /** Starts {@code deployment}; fails with the container's cause if the web app cannot start. */
-    Running start(Deployment deployment) throws Exception;
+    default Running start(Deployment deployment) throws Exception {
+        return start(deployment, 0);
+    }
+
+    /** As {@link #start(Deployment)}, with at most {@code maxThreads} (0: the default). */
+    Running start(Deployment deployment, int maxThreads) throws Exception;
 
     static List<ServletContainer> all() {
         return List.of(new Jetty(), new TomcatContainer());
@@ -70,8 +75,11 @@ sealed interface ServletContainer {
     /** Jetty 12, ee10 servlet environment. */
     final class Jetty implements ServletContainer {
         @Override
-        public Running start(Deployment deployment) throws Exception {
-            Server server = new Server();
+        public Running start(Deployment deployment, int maxThreads) throws Exception {
+            Server server = maxThreads > 0
+                    ? new Server(new org.eclipse.jetty.util.thread.QueuedThreadPool(maxThreads,
+                            Math.min(4, maxThreads)))
+                    : new Server();
             ServerConnector connector = new ServerConnector(server);
             connector.setHost("127.0.0.1");
             connector.setPort(0);
@@ -129,7 +137,7 @@ sealed interface ServletContainer {
     /** Tomcat 11 embedded. */
     final class TomcatContainer implements ServletContainer {
         @Override
-        public Running start(Deployment deployment) throws Exception {
+        public Running start(Deployment deployment, int maxThreads) throws Exception {
             Path base = Files.createTempDirectory("gatehouse-tomcat");
             Tomcat tomcat = new Tomcat();
             tomcat.setBaseDir(base.toString());
@@ -140,6 +148,9 @@ sealed interface ServletContainer {
             // wait for the first read; waiting lets the gateway refuse an oversized upload
             // before the client sends it (Jetty waits by default).
             connector.setProperty("continueResponseTiming", "onRead");
+            if (maxThreads > 0) {
+                connector.setProperty("maxThreads", Integer.toString(maxThreads));
+            }
             tomcat.setConnector(connector);
             Context context = tomcat.addContext(deployment.contextPath(), base.toString());
             if (!deployment.contextAttributes().isEmpty()) {
