@@ -66,6 +66,8 @@ public final class TieredRateLimiter implements RateLimiter {
 
     private final LimitStore store;
     private final FallbackLimits fallback;
+    /** Whether the store can fail, so that its verdicts are worth remembering for a fallback. */
+    private final boolean storeCanFail;
     private final Map<String, Tier> tiers;
     private final Tier unknownTier;
     private final KeyResolver keyResolver;
@@ -77,6 +79,7 @@ public final class TieredRateLimiter implements RateLimiter {
     private TieredRateLimiter(Builder builder) {
         this.store = builder.store;
         this.clock = builder.clock;
+        this.storeCanFail = !(builder.store instanceof InMemoryLimitStore);
         LimitStore configuredFallback = builder.fallbackStore;
         MicroClock clock = builder.clock;
         this.fallback = new FallbackLimits(builder.fallbackInstances, clock,
@@ -149,7 +152,9 @@ public final class TieredRateLimiter implements RateLimiter {
         if (!enforced.isEmpty()) {
             try {
                 verdict = store.tryAcquire(enforced, leaseId);
-                fallback.remember(enforced, verdict);
+                if (storeCanFail) {
+                    fallback.remember(enforced, verdict);
+                }
                 if (degraded.get() && degraded.compareAndSet(true, false)) {
                     fallback.recovered();
                     LOG.info("limit store recovered; limits are enforced by it again");
