@@ -20,8 +20,9 @@ import java.util.function.Supplier;
  *       key in an outage starts from {@code min(share, remaining)} when the store's last word
  *       on it has not reset yet, else from the share.</li>
  *   <li><b>Unknown outcomes.</b> A call that failed after it was sent may have been executed
- *       by the store: the fallback decides the request and counts its units as well, so such a
- *       call is counted twice, never zero times.</li>
+ *       by the store: the fallback decides the request like any other and counts its units if
+ *       it admits it, so an admitted request is counted once locally and, if the store ran its
+ *       call, once more there: twice, never zero times.</li>
  *   <li><b>One outage, one local state.</b> An outage starts with the first failed call and
  *       ends with the first successful one; each outage starts from a fresh local store
  *       (unless one was configured), seeded as above.</li>

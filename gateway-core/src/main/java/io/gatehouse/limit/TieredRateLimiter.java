@@ -67,6 +67,8 @@ public final class TieredRateLimiter implements RateLimiter {
 
     private final LimitStore store;
     private final FallbackLimits fallback;
+    /** Whether the store can fail, so that its verdicts are worth remembering for a fallback. */
+    private final boolean storeCanFail;
     private final Map<String, Tier> tiers;
     private final Tier unknownTier;
     private final KeyResolver keyResolver;
@@ -86,6 +88,7 @@ public final class TieredRateLimiter implements RateLimiter {
         this.observer = observer;
         this.store = builder.store;
         this.clock = builder.clock;
+        this.storeCanFail = !(builder.store instanceof InMemoryLimitStore);
         LimitStore configuredFallback = builder.fallbackStore;
         MicroClock clock = builder.clock;
         this.fallback = new FallbackLimits(builder.fallbackInstances, clock,
@@ -165,7 +168,9 @@ public final class TieredRateLimiter implements RateLimiter {
             long callStarted = observer.nanoTime();
             try {
                 verdict = store.tryAcquire(enforced, leaseId);
-                fallback.remember(enforced, verdict);
+                if (storeCanFail) {
+                    fallback.remember(enforced, verdict);
+                }
                 observer.storeCall(observer.nanoTime() - callStarted, false);
                 if (degraded.get() && degraded.compareAndSet(true, false)) {
                     fallback.recovered();

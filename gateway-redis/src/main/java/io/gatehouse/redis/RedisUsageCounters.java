@@ -135,7 +135,11 @@ public final class RedisUsageCounters implements AutoCloseable {
      *
      * @throws RedisUnavailableException when Redis cannot be read
      */
-    public Usage usage(String principalId, LocalDate from, LocalDate to) {
+    public synchronized Usage usage(String principalId, LocalDate from, LocalDate to) {
+        // Under the flush's lock: a flush in progress has either not taken the counts yet or
+        // has written and released them, so no count is seen twice or missed. (A batch whose
+        // write timed out is shown as unwritten until a flush confirms it, although Redis may
+        // already hold it.)
         Usage total = new Usage(0, 0);
         for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
             Map<String, String> stored;
@@ -170,7 +174,7 @@ public final class RedisUsageCounters implements AutoCloseable {
     }
 
     /** The counts of {@code day} in the batch not yet acknowledged, if any. */
-    private synchronized long[] inFlight(Day day) {
+    private long[] inFlight(Day day) {
         long[] counts = unacknowledged == null ? null : unacknowledged.counts().get(day);
         return counts == null ? new long[2] : counts;
     }
