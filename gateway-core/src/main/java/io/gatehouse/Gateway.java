@@ -58,8 +58,10 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    private final UnmatchedPaths unmatchedPaths;
 
     private Gateway(Builder builder) {
+        this.unmatchedPaths = builder.unmatchedPaths;
         this.router = builder.router;
         this.authenticator = builder.authenticator;
         this.rateLimiter = builder.rateLimiter;
@@ -123,6 +125,9 @@ public final class Gateway {
         }
         RouteMatch match = router.match(exchange.method(), path);
         if (match instanceof RouteMatch.NotFound) {
+            if (unmatchedPaths == UnmatchedPaths.PASS_THROUGH) {
+                return new Admission.PassedThrough(requestId);
+            }
             return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
                     idHeader);
         }
@@ -317,6 +322,7 @@ public final class Gateway {
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
+        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.NOT_FOUND;
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -367,6 +373,15 @@ public final class Gateway {
          */
         public Builder usage(UsageRecorder usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /**
+         * What to do with a path no route matches: {@link UnmatchedPaths#NOT_FOUND} (404) by
+         * default here; a configuration file defaults to {@link UnmatchedPaths#PASS_THROUGH}.
+         */
+        public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
+            this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
             return this;
         }
 

@@ -277,6 +277,8 @@ public final class GatewayFilter implements Filter {
         }
         if (admission instanceof Admission.Admitted admitted) {
             proceed(admitted, exchange, http, httpResponse, chain);
+        } else if (admission instanceof Admission.PassedThrough) {
+            chain.doFilter(request, response);
         } else {
             reject((Admission.Rejected) admission, httpResponse);
         }

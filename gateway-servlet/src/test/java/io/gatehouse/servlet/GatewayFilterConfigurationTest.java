@@ -98,6 +98,7 @@ class GatewayFilterConfigurationTest {
     }
 
     private static final String YAML = """
+            unmatched_paths: not_found
             routes:
               - id: hello
                 methods: [GET]
