@@ -21,6 +21,9 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -67,7 +70,9 @@ import org.slf4j.LoggerFactory;
  *       {@link GatewayConfig#load} and, for instance, pass shared Redis stores to
  *       {@link GatewayConfig#gatewayBuilder(io.gatehouse.limit.LimitStore,
  *       io.gatehouse.auth.ApiKeyStore)});
- *   <li>init parameter {@value #CONFIG_PARAMETER}: the path of a YAML file read by
+ *   <li>init parameter {@value #CONFIG_PARAMETER}: the location of a YAML file
+ *       ({@code classpath:gatehouse.yaml}, a path inside the web app such as
+ *       {@code /WEB-INF/gatehouse.yaml}, or a file system path) read by
  *       {@link GatewayConfig}: routes, tiers, API keys, JWT issuers, signature keys and
  *       brute-force settings, with limits decided in memory
  *       ({@link GatewayConfig#gatewayBuilder()});
@@ -131,6 +136,9 @@ public final class GatewayFilter implements Filter {
     /** Init parameter and system property: path of a YAML file read by {@link GatewayConfig}. */
     public static final String CONFIG_PARAMETER = "gatehouse.config";
 
+    /** Prefix of a {@value #CONFIG_PARAMETER} read from the web app's class path. */
+    private static final String CLASSPATH_PREFIX = "classpath:";
+
     /** Servlet-context attribute holding the {@link Gateway} when no factory is configured. */
     public static final String GATEWAY_ATTRIBUTE = "io.gatehouse.Gateway";
 
@@ -175,7 +183,7 @@ public final class GatewayFilter implements Filter {
         }
         String configPath = config.getInitParameter(CONFIG_PARAMETER);
         if (configPath != null && !configPath.isBlank()) {
-            gateway = fromFile(configPath.strip(), "init parameter");
+            gateway = fromFile(configPath.strip(), "init parameter", config);
             return;
         }
         Object attribute = config.getServletContext().getAttribute(GATEWAY_ATTRIBUTE);
@@ -185,7 +193,7 @@ public final class GatewayFilter implements Filter {
         }
         String property = System.getProperty(CONFIG_PARAMETER);
         if (attribute == null && property != null && !property.isBlank()) {
-            gateway = fromFile(property.strip(), "system property");
+            gateway = fromFile(property.strip(), "system property", config);
             return;
         }
         throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
@@ -198,12 +206,40 @@ public final class GatewayFilter implements Filter {
                         : " (it holds a " + attribute.getClass().getName() + ")"));
     }
 
-    private static Gateway fromFile(String path, String source) throws ServletException {
+    /**
+     * Reads the configuration at {@code location}: {@code classpath:name} from the web app's
+     * class loader, a path the web app holds ({@code /WEB-INF/gatehouse.yaml}) from the servlet
+     * context, anything else from the file system.
+     */
+    private static Gateway fromFile(String location, String source, FilterConfig config)
+            throws ServletException {
+        String where = source + " " + CONFIG_PARAMETER + "='" + location + "'";
         try {
-            return GatewayConfig.load(Path.of(path)).gatewayBuilder().build();
+            if (location.startsWith(CLASSPATH_PREFIX)) {
+                String name = location.substring(CLASSPATH_PREFIX.length())
+                        .replaceFirst("^/+", "");
+                return parse(classLoader(config).getResourceAsStream(name), where);
+            }
+            String inWebApp = location.startsWith("/") ? location : "/" + location;
+            InputStream resource = config.getServletContext().getResourceAsStream(inWebApp);
+            if (resource != null && !Files.isRegularFile(Path.of(location))) {
+                return parse(resource, where);
+            }
+            return GatewayConfig.load(Path.of(location)).gatewayBuilder().build();
         } catch (GatewayConfigException | InvalidPathException e) {
-            throw new ServletException(source + " " + CONFIG_PARAMETER + "='" + path + "': "
-                    + e.getMessage(), e);
+            throw new ServletException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Gateway parse(InputStream resource, String where) throws ServletException {
+        if (resource == null) {
+            throw new ServletException(where + ": no such resource");
+        }
+        try (InputStream in = resource) {
+            return GatewayConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    System::getenv).gatewayBuilder().build();
+        } catch (IOException e) {
+            throw new ServletException(where + ": cannot be read: " + e.getMessage(), e);
         }
     }
 

@@ -127,6 +127,33 @@ class GatewayFilterConfigurationTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("containers")
+    void yamlOnTheWebAppsClassPathIsReadWithAClasspathLocation(ServletContainer container)
+            throws Exception {
+        var deployment = ServletContainer.Deployment.byClass(Map.of("gatehouse.config",
+                "classpath:io/gatehouse/servlet/classpath-gateway.yaml"), Map.of(),
+                new HelloServlet());
+
+        try (var running = container.start(deployment)) {
+            assertThat(get(running, "/hello").body()).isEqualTo("hello");
+            assertThat(get(running, "/elsewhere").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void aMissingClasspathConfigurationFailsTheFilterNamingIt(ServletContainer container) {
+        var deployment = ServletContainer.Deployment.byClass(Map.of("gatehouse.config",
+                "classpath:no/such/gatehouse.yaml"), Map.of(), new HelloServlet());
+
+        Throwable failure = catchThrowable(() -> container.start(deployment).close());
+
+        assertThat(failure).isNotNull();
+        assertThat(fullTrace(failure)).contains("init parameter gatehouse.config="
+                + "'classpath:no/such/gatehouse.yaml': no such resource");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
     void yamlFileNamedInSystemPropertyIsTheLastResort(ServletContainer container,
             @TempDir Path directory) throws Exception {
         Path file = Files.writeString(directory.resolve("gateway.yaml"), YAML);
