@@ -43,6 +43,21 @@ public sealed interface Admission {
         }
     }
 
+    /**
+     * No route matches and the gateway is configured to {@link UnmatchedPaths#PASS_THROUGH pass
+     * such requests through}: hand the request on unchanged. Nothing is held; no headers.
+     */
+    record PassedThrough(String requestId) implements Admission {
+        public PassedThrough {
+            Objects.requireNonNull(requestId, "requestId");
+        }
+
+        @Override
+        public ResponseHeaders headers() {
+            return ResponseHeaders.empty();
+        }
+    }
+
     /** The request is refused; send {@code problem} with {@code headers}. Nothing is held. */
     record Rejected(Problem problem, ResponseHeaders headers) implements Admission {
         public Rejected {

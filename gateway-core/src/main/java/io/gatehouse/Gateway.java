@@ -72,8 +72,10 @@ public final class Gateway {
     private final UpstreamMetrics upstreamMetrics;
     private final GatewayHealth health;
     private volatile boolean draining;
+    private final UnmatchedPaths unmatchedPaths;
 
     private Gateway(Builder builder) {
+        this.unmatchedPaths = builder.unmatchedPaths;
         this.router = builder.router;
         this.authenticator = builder.authenticator;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies,
@@ -203,7 +205,9 @@ public final class Gateway {
             admitted.request().trace(trace);
             return admitted;
         }
-        Admission.Rejected rejected = (Admission.Rejected) admission;
+        if (!(admission instanceof Admission.Rejected rejected)) {
+            return admission;
+        }
         return new Admission.Rejected(rejected.problem().with(TRACE_ID, trace.traceId()),
                 rejected.headers());
     }
@@ -254,6 +258,9 @@ public final class Gateway {
         }
         RouteMatch match = router.match(exchange.method(), path);
         if (match instanceof RouteMatch.NotFound) {
+            if (unmatchedPaths == UnmatchedPaths.PASS_THROUGH) {
+                return new Admission.PassedThrough(requestId);
+            }
             return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
                     idHeader);
         }
@@ -511,6 +518,7 @@ public final class Gateway {
         private UsageRecorder usage = UsageRecorder.none();
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
+        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.NOT_FOUND;
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -591,6 +599,15 @@ public final class Gateway {
                 }
             }
             healthChecks.add(new GatewayHealth.Named(component, required, check));
+            return this;
+        }
+
+        /**
+         * What to do with a path no route matches: {@link UnmatchedPaths#NOT_FOUND} (404) by
+         * default here; a configuration file defaults to {@link UnmatchedPaths#PASS_THROUGH}.
+         */
+        public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
+            this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
             return this;
         }
 

@@ -422,4 +422,20 @@ class GatewayTest {
         assertThat(statuses).containsExactly(200, 200, 429);
         assertThat(Gateway.builder(Router.of(List.of(health))).build()).isNotNull();
     }
+
+    @Test
+    void unmatchedPathsPassThroughWhenConfiguredButWrongMethodsAreStill405() {
+        Gateway dropIn = Gateway.builder(Router.of(List.of(health)))
+                .unmatchedPaths(UnmatchedPaths.PASS_THROUGH).build();
+
+        Admission unknown = dropIn.admit(TestExchange.request("GET", "/legacy/page"));
+        Admission wrongMethod = dropIn.admit(TestExchange.request("DELETE", "/health"));
+
+        assertThat(unknown).isInstanceOf(Admission.PassedThrough.class);
+        assertThat(unknown.headers().size()).isZero();
+        assertThat(((Admission.Rejected) wrongMethod).problem().status()).isEqualTo(405);
+        assertThat(((Admission.Rejected) Gateway.builder(Router.of(List.of(health))).build()
+                .admit(TestExchange.request("GET", "/legacy/page"))).problem().code())
+                .isEqualTo(ErrorCode.NOT_FOUND);
+    }
 }

@@ -65,6 +65,10 @@ public final class ApiKeyAuthenticator implements Authenticator {
     @Override
     public AuthResult authenticate(GatewayRequest request) {
         String key = request.header(API_KEY_HEADER);
+        if (key != null && ambiguous(request, key)) {
+            return new AuthResult.Rejected(ErrorCode.VALIDATION_ERROR,
+                    "the request carries more than one credential; send exactly one");
+        }
         if (key == null) {
             key = bearerValue(request.header("Authorization"));
             if (key == null || looksLikeJwt(key)) {
@@ -129,6 +133,24 @@ public final class ApiKeyAuthenticator implements Authenticator {
             }
         }
         return new AuthResult.Authenticated(record.toPrincipal());
+    }
+
+    /**
+     * Whether the credentials are ambiguous: two {@code X-API-Key} lines, or an API key beside
+     * an {@code Authorization} header that says something else. Which one a proxy, the gateway
+     * and the application would each believe cannot be known, so neither is used.
+     */
+    private static boolean ambiguous(GatewayRequest request, String key) {
+        if (request.exchange().headerValues(API_KEY_HEADER).size() > 1) {
+            return true;
+        }
+        java.util.List<String> authorizations =
+                request.exchange().headerValues("Authorization");
+        if (authorizations.isEmpty()) {
+            return false;
+        }
+        return authorizations.size() > 1
+                || !key.strip().equals(bearerValue(authorizations.get(0)));
     }
 
     private static AuthResult reject(String detail) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.gatehouse.ForwardedHeader;
 import io.gatehouse.Gateway;
+import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.JwtIssuer;
@@ -64,7 +65,7 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
-            "forwarded_header",
+            "forwarded_header", "unmatched_paths",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
             "services");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
@@ -76,6 +77,7 @@ public final class GatewayConfig {
     private final List<Route> routes;
     private final List<String> trustedProxies;
     private final ForwardedHeader forwardedHeader;
+    private final UnmatchedPaths unmatchedPaths;
     private final List<Tier> tiers;
     private final String unknownTier;
     private final AuthSection auth;
@@ -83,8 +85,10 @@ public final class GatewayConfig {
     private final List<Service> services;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
-            ForwardedHeader forwardedHeader, List<Tier> tiers, String unknownTier,
-            AuthSection auth, Map<String, Object> sections, List<Service> services) {
+            ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
+            String unknownTier, AuthSection auth, Map<String, Object> sections,
+            List<Service> services) {
+        this.unmatchedPaths = unmatchedPaths;
         this.routes = List.copyOf(routes);
         this.services = List.copyOf(services);
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -216,8 +220,12 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
-        return new GatewayConfig(routes, proxies, forwardedHeader, tiers, unknownTier, auth,
-                sections, services);
+        UnmatchedPaths unmatched = root.has("unmatched_paths")
+                ? reader.choice(root.get("unmatched_paths"), "unmatched_paths",
+                        java.util.EnumSet.allOf(UnmatchedPaths.class))
+                : UnmatchedPaths.PASS_THROUGH;
+        return new GatewayConfig(routes, proxies, forwardedHeader, unmatched, tiers,
+                unknownTier, auth, sections, services);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -274,6 +282,11 @@ public final class GatewayConfig {
     /** Proxies whose forwarding headers are believed (IPs or CIDR blocks); may be empty. */
     public List<String> trustedProxies() {
         return trustedProxies;
+    }
+
+    /** What happens to paths no route matches; {@code pass_through} unless configured. */
+    public UnmatchedPaths unmatchedPaths() {
+        return unmatchedPaths;
     }
 
     /** The header the trusted proxies write; {@code X-Forwarded-For} unless configured. */
@@ -384,6 +397,7 @@ public final class GatewayConfig {
      */
     public Gateway.Builder gatewayBuilder() {
         return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
+                .unmatchedPaths(unmatchedPaths)
                 .authenticator(authenticator())
                 .rateLimiter(rateLimiter(LimitStores.inMemory()));
     }
@@ -399,6 +413,7 @@ public final class GatewayConfig {
      */
     public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
         return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
+                .unmatchedPaths(unmatchedPaths)
                 .authenticator(authenticator(apiKeyStore))
                 .rateLimiter(rateLimiter(limitStore));
     }

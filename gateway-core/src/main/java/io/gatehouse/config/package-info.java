@@ -36,6 +36,10 @@
  * trusted_proxies: ["10.0.0.0/8"]
  * forwarded_header: X-Forwarded-For
  *
+ * # Paths no route matches: pass_through (default; the application behind the filter serves
+ * # them, untouched by the gateway) or not_found (404 from the gateway).
+ * unmatched_paths: pass_through
+ *
  * routes:                                # required, at least one; matched most specific first
  *   - id: invocations                    # required, unique; used in logs, metrics and keys
  *     methods: [POST]                    # default: any method

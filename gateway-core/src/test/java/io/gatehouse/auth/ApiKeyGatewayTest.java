@@ -96,4 +96,22 @@ class ApiKeyGatewayTest {
         assertThat(((Admission.Rejected) call("/invocations", "guess_5")).problem().code())
                 .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
     }
+
+    @Test
+    void duplicateOrConflictingCredentialsAreRefusedWith400() {
+        keys.importKey("key_123", ApiKeySpec.of("alice", "premium"));
+        TestExchange twoKeys = TestExchange.request("POST", "/invocations")
+                .header("X-API-Key", "key_123").header("X-API-Key", "key_other");
+        TestExchange keyAndBearer = TestExchange.request("POST", "/invocations")
+                .header("X-API-Key", "key_123").header("Authorization", "Bearer key_other");
+        TestExchange keyAndSameBearer = TestExchange.request("POST", "/invocations")
+                .header("X-API-Key", "key_123").header("Authorization", "Bearer key_123");
+
+        for (TestExchange ambiguous : List.of(twoKeys, keyAndBearer)) {
+            Admission.Rejected refused = (Admission.Rejected) gateway.admit(ambiguous);
+            assertThat(refused.problem().status()).isEqualTo(400);
+            assertThat(refused.problem().code()).isEqualTo(ErrorCode.VALIDATION_ERROR);
+        }
+        assertThat(gateway.admit(keyAndSameBearer)).isInstanceOf(Admission.Admitted.class);
+    }
 }

@@ -257,4 +257,23 @@ class GatewayConfigTest {
                 .hasMessage("forwarded_header: 'X-Real-IP' is not a forwarding header; use "
                         + "X-Forwarded-For or Forwarded");
     }
+
+    @Test
+    void unmatchedPathsPassThroughByDefaultInAFileAndCanBeRefused() {
+        String routes = "routes: [{id: r, path: /r, public: true}]\n";
+        Exchange legacy = new TestExchange("GET", "/legacy", Map.of(), new byte[0]);
+
+        GatewayConfig byDefault = GatewayConfig.parse(routes, NO_ENV);
+        GatewayConfig owning = GatewayConfig.parse(routes + "unmatched_paths: not_found\n",
+                NO_ENV);
+
+        assertThat(byDefault.unmatchedPaths()).isEqualTo(io.gatehouse.UnmatchedPaths.PASS_THROUGH);
+        assertThat(byDefault.gatewayBuilder().build().admit(legacy))
+                .isInstanceOf(Admission.PassedThrough.class);
+        assertThat(((Admission.Rejected) owning.gatewayBuilder().build().admit(legacy))
+                .problem().status()).isEqualTo(404);
+        assertThatThrownBy(() -> GatewayConfig.parse(routes + "unmatched_paths: ignore\n",
+                NO_ENV)).hasMessage("unmatched_paths: 'ignore' is not one of not_found, "
+                        + "pass_through");
+    }
 }

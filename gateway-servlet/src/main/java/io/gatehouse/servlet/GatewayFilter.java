@@ -21,6 +21,9 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -73,7 +76,9 @@ import org.slf4j.LoggerFactory;
  *       {@link GatewayConfig#load} and, for instance, pass shared Redis stores to
  *       {@link GatewayConfig#gatewayBuilder(io.gatehouse.limit.LimitStore,
  *       io.gatehouse.auth.ApiKeyStore)});
- *   <li>init parameter {@value #CONFIG_PARAMETER}: the path of a YAML file read by
+ *   <li>init parameter {@value #CONFIG_PARAMETER}: the location of a YAML file
+ *       ({@code classpath:gatehouse.yaml}, a path inside the web app such as
+ *       {@code /WEB-INF/gatehouse.yaml}, or a file system path) read by
  *       {@link GatewayConfig}: routes, tiers, API keys, JWT issuers, signature keys and
  *       brute-force settings, with limits decided in memory
  *       ({@link GatewayConfig#gatewayBuilder()});
@@ -160,6 +165,9 @@ public final class GatewayFilter implements Filter {
 
     /** Init parameter and system property: path of a YAML file read by {@link GatewayConfig}. */
     public static final String CONFIG_PARAMETER = "gatehouse.config";
+
+    /** Prefix of a {@value #CONFIG_PARAMETER} read from the web app's class path. */
+    private static final String CLASSPATH_PREFIX = "classpath:";
 
     /** Servlet-context attribute holding the {@link Gateway} when no factory is configured. */
     public static final String GATEWAY_ATTRIBUTE = "io.gatehouse.Gateway";
@@ -307,30 +315,64 @@ public final class GatewayFilter implements Filter {
         closeForwarder();
     }
 
-    private Gateway fromFile(String path, String source, FilterConfig filterConfig)
+    /**
+     * Reads the configuration at {@code location} ({@code classpath:name} from the web app's
+     * class loader, a path the web app holds such as {@code /WEB-INF/gatehouse.yaml} from the
+     * servlet context, anything else from the file system), builds its gateway, and finds the
+     * forwarder its upstream routes need.
+     */
+    private Gateway fromFile(String location, String source, FilterConfig filterConfig)
             throws ServletException {
+        String where = source + " " + CONFIG_PARAMETER + "='" + location + "'";
+        GatewayConfig config;
+        Gateway built;
         try {
-            GatewayConfig config = GatewayConfig.load(Path.of(path));
-            Gateway built = config.gatewayBuilder().build();
-            Route upstreamRoute = config.routes().stream()
-                    .filter(route -> route.target() instanceof Target.Upstream)
-                    .findFirst().orElse(null);
-            if (upstreamRoute != null) {
-                ForwarderFactory factory = ServiceLoader.load(ForwarderFactory.class,
-                        classLoader(filterConfig)).findFirst().orElseThrow(() ->
-                                new ServletException(source + " " + CONFIG_PARAMETER + "='"
-                                        + path + "': route '" + upstreamRoute.id()
-                                        + "' targets upstream service '"
-                                        + ((Target.Upstream) upstreamRoute.target()).service()
-                                        + "', but no forwarder is available; add the "
-                                        + "gateway-proxy module to the class path"));
-                forwarder = factory.create(config);
-                ownsForwarder = true;
-            }
-            return built;
+            config = readConfig(location, where, filterConfig);
+            built = config.gatewayBuilder().build();
         } catch (GatewayConfigException | InvalidPathException e) {
-            throw new ServletException(source + " " + CONFIG_PARAMETER + "='" + path + "': "
-                    + e.getMessage(), e);
+            throw new ServletException(where + ": " + e.getMessage(), e);
+        }
+        Route upstreamRoute = config.routes().stream()
+                .filter(route -> route.target() instanceof Target.Upstream)
+                .findFirst().orElse(null);
+        if (upstreamRoute != null) {
+            ForwarderFactory factory = ServiceLoader.load(ForwarderFactory.class,
+                    classLoader(filterConfig)).findFirst().orElseThrow(() ->
+                            new ServletException(where + ": route '" + upstreamRoute.id()
+                                    + "' targets upstream service '"
+                                    + ((Target.Upstream) upstreamRoute.target()).service()
+                                    + "', but no forwarder is available; add the "
+                                    + "gateway-proxy module to the class path"));
+            forwarder = factory.create(config);
+            ownsForwarder = true;
+        }
+        return built;
+    }
+
+    private static GatewayConfig readConfig(String location, String where, FilterConfig config)
+            throws ServletException {
+        if (location.startsWith(CLASSPATH_PREFIX)) {
+            String name = location.substring(CLASSPATH_PREFIX.length()).replaceFirst("^/+", "");
+            return parse(classLoader(config).getResourceAsStream(name), where);
+        }
+        String inWebApp = location.startsWith("/") ? location : "/" + location;
+        InputStream resource = config.getServletContext().getResourceAsStream(inWebApp);
+        if (resource != null && !Files.isRegularFile(Path.of(location))) {
+            return parse(resource, where);
+        }
+        return GatewayConfig.load(Path.of(location));
+    }
+
+    private static GatewayConfig parse(InputStream resource, String where)
+            throws ServletException {
+        if (resource == null) {
+            throw new ServletException(where + ": no such resource");
+        }
+        try (InputStream in = resource) {
+            return GatewayConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8),
+                    System::getenv);
+        } catch (IOException e) {
+            throw new ServletException(where + ": cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -434,6 +476,8 @@ public final class GatewayFilter implements Filter {
         }
         if (admission instanceof Admission.Admitted admitted) {
             proceed(admitted, exchange, http, httpResponse, chain);
+        } else if (admission instanceof Admission.PassedThrough) {
+            chain.doFilter(request, response);
         } else {
             pendingBody.refuse((Admission.Rejected) admission, exchange, http, httpResponse,
                     current.draining());

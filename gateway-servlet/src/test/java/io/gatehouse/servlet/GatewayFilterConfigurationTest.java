@@ -98,6 +98,7 @@ class GatewayFilterConfigurationTest {
     }
 
     private static final String YAML = """
+            unmatched_paths: not_found
             routes:
               - id: hello
                 methods: [GET]
@@ -122,6 +123,33 @@ class GatewayFilterConfigurationTest {
             assertThat(get(running, "/private").statusCode()).isEqualTo(401);
             assertThat(get(running, "/elsewhere").statusCode()).isEqualTo(404);
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void yamlOnTheWebAppsClassPathIsReadWithAClasspathLocation(ServletContainer container)
+            throws Exception {
+        var deployment = ServletContainer.Deployment.byClass(Map.of("gatehouse.config",
+                "classpath:io/gatehouse/servlet/classpath-gateway.yaml"), Map.of(),
+                new HelloServlet());
+
+        try (var running = container.start(deployment)) {
+            assertThat(get(running, "/hello").body()).isEqualTo("hello");
+            assertThat(get(running, "/elsewhere").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void aMissingClasspathConfigurationFailsTheFilterNamingIt(ServletContainer container) {
+        var deployment = ServletContainer.Deployment.byClass(Map.of("gatehouse.config",
+                "classpath:no/such/gatehouse.yaml"), Map.of(), new HelloServlet());
+
+        Throwable failure = catchThrowable(() -> container.start(deployment).close());
+
+        assertThat(failure).isNotNull();
+        assertThat(fullTrace(failure)).contains("init parameter gatehouse.config="
+                + "'classpath:no/such/gatehouse.yaml': no such resource");
     }
 
     @ParameterizedTest(name = "{0}")

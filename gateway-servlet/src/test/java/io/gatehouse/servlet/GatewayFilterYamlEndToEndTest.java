@@ -160,4 +160,48 @@ class GatewayFilterYamlEndToEndTest {
             assertThat(invoke(running, ALICE_KEY).body()).isEqualTo("alice");
         }
     }
+
+    /** An existing application's own page, which the gateway does not list. */
+    static final class PageServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            response.setContentType("text/plain");
+            response.getWriter().write("page " + request.getRequestURI() + " admission="
+                    + request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("containers")
+    void pathsWithoutARoutePassThroughToTheApplicationUnlessConfiguredOtherwise(
+            ServletContainer container, @TempDir Path directory) throws Exception {
+        Path passing = Files.writeString(directory.resolve("passing.yaml"), yaml());
+        Path owning = Files.writeString(directory.resolve("owning.yaml"),
+                yaml() + "unmatched_paths: not_found\n");
+
+        try (var running = container.start(ServletContainer.Deployment.byClass(
+                Map.of("gatehouse.config", passing.toString()), Map.of(), new PageServlet()))) {
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(
+                    running.uri("/legacy/page")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> guarded = client.send(HttpRequest.newBuilder(
+                    running.uri("/invocations")).POST(HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).endsWith("/legacy/page admission=null");
+            assertThat(page.headers().firstValue("X-Request-ID")).isEmpty();
+            assertThat(guarded.statusCode()).isEqualTo(401);
+        }
+        try (var running = container.start(ServletContainer.Deployment.byClass(
+                Map.of("gatehouse.config", owning.toString()), Map.of(), new PageServlet()))) {
+            HttpResponse<String> page = client.send(HttpRequest.newBuilder(
+                    running.uri("/legacy/page")).build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(page.statusCode()).isEqualTo(404);
+            assertThat(page.body()).contains("\"code\":\"NOT_FOUND\"");
+        }
+    }
 }
