@@ -3,6 +3,7 @@ package io.gatehouse;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.observe.UsageRecorder;
@@ -56,6 +57,7 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    private final CorsStep cors;
 
     private Gateway(Builder builder) {
         this.router = builder.router;
@@ -64,6 +66,7 @@ public final class Gateway {
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies);
         this.nanoTime = builder.nanoTime;
         this.usage = builder.usage;
+        this.cors = new CorsStep(builder.cors);
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -118,7 +121,14 @@ public final class Gateway {
             return reject(Problem.of(ErrorCode.VALIDATION_ERROR,
                     "the request path is malformed or ambiguous", requestId), idHeader);
         }
+        // CORS comes before authentication: the Fetch standard sends preflights without
+        // credentials, and a page must be able to read the rejections that follow.
+        ResponseHeaders preflight = cors.preflight(exchange, path, router);
+        if (preflight != null) {
+            return new Admission.Preflight(requestId, idHeader.with(preflight));
+        }
         RouteMatch match = router.match(exchange.method(), path);
+        idHeader = idHeader.with(cors.response(exchange, match));
         if (match instanceof RouteMatch.NotFound) {
             return reject(Problem.of(ErrorCode.NOT_FOUND, "no route for " + path, requestId),
                     idHeader);
@@ -306,6 +316,7 @@ public final class Gateway {
         private List<String> trustedProxies = List.of();
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
+        private CorsPolicy cors;
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -345,6 +356,15 @@ public final class Gateway {
          */
         public Builder usage(UsageRecorder usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /**
+         * The CORS policy of every route that has none of its own; without one, only routes
+         * with a policy answer cross-origin requests and other preflights reach the target.
+         */
+        public Builder cors(CorsPolicy cors) {
+            this.cors = Objects.requireNonNull(cors, "cors");
             return this;
         }
 

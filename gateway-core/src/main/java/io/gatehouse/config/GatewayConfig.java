@@ -11,6 +11,7 @@ import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.JwtIssuer;
 import io.gatehouse.auth.KeyHasher;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitStore;
 import io.gatehouse.limit.LimitStores;
 import io.gatehouse.limit.RateLimiter;
@@ -61,7 +62,7 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
-            "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures");
+            "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures", "cors");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -74,15 +75,18 @@ public final class GatewayConfig {
     private final String unknownTier;
     private final AuthSection auth;
     private final Map<String, Object> sections;
+    private final CorsPolicy cors;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies, List<Tier> tiers,
-            String unknownTier, AuthSection auth, Map<String, Object> sections) {
+            String unknownTier, AuthSection auth, Map<String, Object> sections,
+            CorsPolicy cors) {
         this.routes = List.copyOf(routes);
         this.trustedProxies = List.copyOf(trustedProxies);
         this.tiers = List.copyOf(tiers);
         this.unknownTier = unknownTier;
         this.auth = auth;
         this.sections = Collections.unmodifiableMap(sections);
+        this.cors = cors;
     }
 
     /**
@@ -186,7 +190,9 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
-        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections);
+        CorsPolicy cors = root.hasNonNull("cors")
+                ? CorsSection.policy(reader, root.get("cors"), "cors") : null;
+        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections, cors);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -220,6 +226,11 @@ public final class GatewayConfig {
             throw new GatewayConfigException(where + ": '" + tier + "' is not a configured "
                     + "tier; tiers are " + tierNames + " (or set unknown_tier)");
         }
+    }
+
+    /** The gateway-wide CORS policy of top-level {@code cors:}, if the file has one. */
+    public Optional<CorsPolicy> cors() {
+        return Optional.ofNullable(cors);
     }
 
     /** The routes, in file order. */
@@ -339,9 +350,13 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
     public Gateway.Builder gatewayBuilder() {
-        return Gateway.builder(router()).trustedProxies(trustedProxies)
+        return withCors(Gateway.builder(router()).trustedProxies(trustedProxies)
                 .authenticator(authenticator())
-                .rateLimiter(rateLimiter(LimitStores.inMemory()));
+                .rateLimiter(rateLimiter(LimitStores.inMemory())));
+    }
+
+    private Gateway.Builder withCors(Gateway.Builder builder) {
+        return cors == null ? builder : builder.cors(cors);
     }
 
     /**
@@ -354,8 +369,8 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when a configured key cannot be saved to the store
      */
     public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
-        return Gateway.builder(router()).trustedProxies(trustedProxies)
+        return withCors(Gateway.builder(router()).trustedProxies(trustedProxies)
                 .authenticator(authenticator(apiKeyStore))
-                .rateLimiter(rateLimiter(limitStore));
+                .rateLimiter(rateLimiter(limitStore)));
     }
 }

@@ -21,7 +21,7 @@ final class RouteSection {
 
     private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
-            "allow_from", "deny_from");
+            "allow_from", "deny_from", "cors");
     private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
 
@@ -93,6 +93,9 @@ final class RouteSection {
             } catch (IllegalArgumentException e) {
                 throw new GatewayConfigException(denyWhere + ": " + e.getMessage(), e);
             }
+        }
+        if (node.has("cors")) {
+            route.cors(CorsSection.policy(reader, node.get("cors"), where + ".cors"));
         }
         if (node.has("validate")) {
             validators(reader, node.get("validate"), where + ".validate", route);

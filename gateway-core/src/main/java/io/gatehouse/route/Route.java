@@ -2,6 +2,7 @@ package io.gatehouse.route;
 
 import io.gatehouse.Cidr;
 import io.gatehouse.auth.Authenticator;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.validate.Validator;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ public final class Route {
     private final List<Cidr> allowFrom;
     private final List<Cidr> denyFrom;
     private final Authenticator authenticator;
+    private final CorsPolicy cors;
 
     private Route(Builder builder) {
         this.id = builder.id;
@@ -51,6 +53,7 @@ public final class Route {
         this.allowFrom = List.copyOf(builder.allowFrom);
         this.denyFrom = List.copyOf(builder.denyFrom);
         this.authenticator = builder.authenticator;
+        this.cors = builder.cors;
     }
 
     /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
@@ -130,6 +133,11 @@ public final class Route {
         return Optional.ofNullable(authenticator);
     }
 
+    /** The CORS policy of this route, replacing the gateway's; empty to use the gateway's. */
+    public Optional<CorsPolicy> cors() {
+        return Optional.ofNullable(cors);
+    }
+
     /** Whether this route takes {@code method}. */
     public boolean allowsMethod(String method) {
         return methods.isEmpty() || methods.contains(method);
@@ -155,6 +163,7 @@ public final class Route {
         private final List<Cidr> allowFrom = new ArrayList<>();
         private final List<Cidr> denyFrom = new ArrayList<>();
         private Authenticator authenticator;
+        private CorsPolicy cors;
 
         private Builder(String id, PathPattern pattern) {
             this.id = Objects.requireNonNull(id, "id");
@@ -240,6 +249,12 @@ public final class Route {
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
+        }
+
+        /** Answers cross-origin requests to this route by {@code cors}, not the gateway's. */
+        public Builder cors(CorsPolicy cors) {
+            this.cors = Objects.requireNonNull(cors, "cors");
             return this;
         }
 

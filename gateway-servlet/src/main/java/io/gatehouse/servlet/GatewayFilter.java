@@ -277,9 +277,17 @@ public final class GatewayFilter implements Filter {
         }
         if (admission instanceof Admission.Admitted admitted) {
             proceed(admitted, exchange, http, httpResponse, chain);
+        } else if (admission instanceof Admission.Preflight preflight) {
+            answerPreflight(preflight, httpResponse);
         } else {
             reject((Admission.Rejected) admission, httpResponse);
         }
+    }
+
+    private static void answerPreflight(Admission.Preflight preflight,
+            HttpServletResponse response) {
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        preflight.headers().forEach(response::addHeader);
     }
 
     private static void reject(Admission.Rejected rejected, HttpServletResponse response) {
