@@ -192,7 +192,8 @@ public final class Gateway {
             throw e;
         }
         return new Admission.Admitted(request, route, principal,
-                new RequestGrant(request, route, principal, hold, started), headers);
+                new RequestGrant(request, route, principal, hold, started),
+                headers.with(request.responseHeaders()));
     }
 
     private static Problem validate(GatewayRequest request, Route route) throws IOException {

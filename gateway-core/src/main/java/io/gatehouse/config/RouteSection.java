@@ -22,7 +22,8 @@ final class RouteSection {
     private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
             "allow_from", "deny_from", "cors");
-    private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json");
+    private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json",
+            "prompt");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
 
     private RouteSection() {
@@ -120,8 +121,18 @@ final class RouteSection {
             String jsonWhere = where + ".json";
             if (json.isNull() || json.isBoolean() && json.booleanValue()) {
                 route.validator(JsonBodyValidator.builder().build());
-                return;
+            } else {
+                jsonValidator(reader, json, jsonWhere, route);
             }
+        }
+        if (node.has("prompt")) {
+            route.validator(PromptSection.guard(reader, node.get("prompt"), where + ".prompt"));
+        }
+    }
+
+    private static void jsonValidator(ConfigReader reader, JsonNode json, String jsonWhere,
+            Route.Builder route) {
+        {
             ConfigReader.requireMapping(json, jsonWhere, JSON_KEYS);
             JsonBodyValidator.Builder validator = JsonBodyValidator.builder();
             if (json.has("max_depth")) {
