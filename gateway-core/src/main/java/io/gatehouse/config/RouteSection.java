@@ -23,7 +23,7 @@ final class RouteSection {
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
             "allow_from", "deny_from", "cors");
     private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json",
-            "prompt");
+            "schema", "prompt");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
 
     private RouteSection() {
@@ -124,6 +124,10 @@ final class RouteSection {
             } else {
                 jsonValidator(reader, json, jsonWhere, route);
             }
+        }
+        if (node.has("schema")) {
+            route.validator(SchemaSection.validator(reader, node.get("schema"),
+                    where + ".schema"));
         }
         if (node.has("prompt")) {
             route.validator(PromptSection.guard(reader, node.get("prompt"), where + ".prompt"));
