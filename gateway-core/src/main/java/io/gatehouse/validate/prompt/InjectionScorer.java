@@ -256,8 +256,11 @@ final class InjectionScorer {
         int length = text.length();
         for (int i = 0; i <= length; i++) {
             char c = i < length ? text.charAt(i) : ' ';
-            if (Character.isLetterOrDigit(c)) {
-                char lower = Character.toLowerCase(c);
+            boolean asciiLetter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+            boolean asciiDigit = c >= '0' && c <= '9';
+            if (asciiLetter || asciiDigit || c >= 128 && Character.isLetterOrDigit(c)) {
+                char lower = asciiLetter ? (char) (c | 0x20)
+                        : asciiDigit ? c : Character.toLowerCase(c);
                 hash = (hash ^ lower) * PRIME;
                 wordLength++;
             } else if (wordLength > 0) {
@@ -273,12 +276,11 @@ final class InjectionScorer {
                 hash = SEED;
                 wordLength = 0;
             }
-            boolean base64 = c < 128 && (Character.isLetterOrDigit(c) || c == '+' || c == '/'
-                    || c == '=' || c == '-' || c == '_');
-            if (base64) {
+            if (asciiLetter || asciiDigit || c == '+' || c == '/' || c == '=' || c == '-'
+                    || c == '_') {
                 run++;
-                runHasDigit |= c >= '0' && c <= '9';
-                runHasLetter |= Character.isLetter(c);
+                runHasDigit |= asciiDigit;
+                runHasLetter |= asciiLetter;
                 if (run >= ENCODED_RUN && runHasDigit && runHasLetter) {
                     found |= 1 << Signal.ENCODED_PAYLOAD.ordinal();
                 }
