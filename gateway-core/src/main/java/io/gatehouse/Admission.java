@@ -7,10 +7,11 @@ import java.util.function.Supplier;
 
 /**
  * The gateway's decision on one request: admitted, with a grant to complete once the response
- * is done, or rejected, with the problem to send. Either way it carries the headers that belong
- * on the response ({@code X-Request-ID}, the rate-limit headers, {@code Retry-After}). An
- * adapter whose {@link Exchange#bodyReady()} can be {@code false} may also get
- * {@link BodyNeeded}: the decision waits for the body.
+ * is done, rejected, with the problem to send, or a CORS preflight the gateway answers itself.
+ * Each carries the headers that belong on the response ({@code X-Request-ID}, the rate-limit
+ * headers, {@code Retry-After}, CORS). An adapter whose {@link Exchange#bodyReady()} can be
+ * {@code false} may also get {@link BodyNeeded}: the decision waits for the body; a gateway that
+ * passes unmatched paths through answers {@link PassedThrough} for them.
  *
  * <p>Immutable; the grant inside an admission is thread-safe; {@link BodyNeeded#resume()} may
  * be called once, from any thread.
@@ -55,6 +56,19 @@ public sealed interface Admission {
         @Override
         public ResponseHeaders headers() {
             return ResponseHeaders.empty();
+        }
+    }
+
+    /**
+     * A CORS preflight the gateway answers itself: send {@code 204 No Content} with
+     * {@code headers} and no body; the request reaches neither authentication nor the target,
+     * and nothing is held. When the origin is not allowed, the headers carry no CORS grant and
+     * the browser refuses the real request.
+     */
+    record Preflight(String requestId, ResponseHeaders headers) implements Admission {
+        public Preflight {
+            Objects.requireNonNull(requestId, "requestId");
+            Objects.requireNonNull(headers, "headers");
         }
     }
 

@@ -21,6 +21,8 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     VALIDATION_ERROR(400, "Validation error"),
+    /** A prompt field was refused by the route's prompt guard; the detail stays generic. */
+    PROMPT_REJECTED(400, "Prompt rejected"),
     RATE_LIMIT_EXCEEDED(429, "Rate limit exceeded"),
     TOO_MANY_AUTH_FAILURES(429, "Too many failed authentication attempts"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),

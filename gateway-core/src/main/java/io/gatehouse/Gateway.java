@@ -3,6 +3,7 @@ package io.gatehouse;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.observe.HealthCheck;
@@ -73,6 +74,7 @@ public final class Gateway {
     private final GatewayHealth health;
     private volatile boolean draining;
     private final UnmatchedPaths unmatchedPaths;
+    private final CorsStep cors;
 
     private Gateway(Builder builder) {
         this.unmatchedPaths = builder.unmatchedPaths;
@@ -89,6 +91,7 @@ public final class Gateway {
         this.upstreamMetrics = builder.meterRegistry == null ? UpstreamMetrics.none()
                 : new UpstreamMeters(builder.meterRegistry);
         this.health = new GatewayHealth(builder.healthChecks);
+        this.cors = new CorsStep(builder.cors);
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -256,7 +259,14 @@ public final class Gateway {
             return reject(Problem.of(ErrorCode.VALIDATION_ERROR,
                     "the request path is malformed or ambiguous", requestId), idHeader);
         }
+        // CORS comes before authentication: the Fetch standard sends preflights without
+        // credentials, and a page must be able to read the rejections that follow.
+        ResponseHeaders preflight = cors.preflight(exchange, path, router);
+        if (preflight != null) {
+            return new Admission.Preflight(requestId, idHeader.with(preflight));
+        }
         RouteMatch match = router.match(exchange.method(), path);
+        idHeader = idHeader.with(cors.response(exchange, match));
         if (match instanceof RouteMatch.NotFound) {
             if (unmatchedPaths == UnmatchedPaths.PASS_THROUGH) {
                 return new Admission.PassedThrough(requestId);
@@ -368,7 +378,8 @@ public final class Gateway {
             throw e;
         }
         return new Admission.Admitted(request, route, principal,
-                new RequestGrant(request, route, principal, hold, started), headers);
+                new RequestGrant(request, route, principal, hold, started),
+                headers.with(request.responseHeaders()));
     }
 
     private static Problem validate(GatewayRequest request, Route route) throws IOException {
@@ -519,6 +530,7 @@ public final class Gateway {
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
         private UnmatchedPaths unmatchedPaths = UnmatchedPaths.NOT_FOUND;
+        private CorsPolicy cors;
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -608,6 +620,15 @@ public final class Gateway {
          */
         public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
             this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
+            return this;
+        }
+
+        /**
+         * The CORS policy of every route that has none of its own; without one, only routes
+         * with a policy answer cross-origin requests and other preflights reach the target.
+         */
+        public Builder cors(CorsPolicy cors) {
+            this.cors = Objects.requireNonNull(cors, "cors");
             return this;
         }
 

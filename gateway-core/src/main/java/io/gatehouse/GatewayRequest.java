@@ -18,6 +18,7 @@ public final class GatewayRequest {
     private final String clientAddress;
     private byte[] body;
     private TraceContext trace;
+    private ResponseHeaders responseHeaders = ResponseHeaders.empty();
 
     /**
      * Creates the gateway's view of {@code exchange}.
@@ -91,5 +92,19 @@ public final class GatewayRequest {
             body = exchange.readBody(maxBytes);
         }
         return body;
+    }
+
+    /**
+     * Asks for a header on the response if this request is admitted, e.g. a validator that
+     * flags a request without refusing it. Rejections do not carry it.
+     */
+    public void addResponseHeader(String name, String value) {
+        responseHeaders = responseHeaders.with(
+                ResponseHeaders.builder().add(name, value).build());
+    }
+
+    /** The headers asked for by {@link #addResponseHeader}, in order; usually none. */
+    public ResponseHeaders responseHeaders() {
+        return responseHeaders;
     }
 }

@@ -13,6 +13,7 @@ import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.JwtIssuer;
 import io.gatehouse.auth.KeyHasher;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitStore;
 import io.gatehouse.limit.LimitStores;
 import io.gatehouse.limit.RateLimiter;
@@ -67,7 +68,7 @@ public final class GatewayConfig {
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
             "forwarded_header", "unmatched_paths",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
-            "services");
+            "services", "cors");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -83,11 +84,12 @@ public final class GatewayConfig {
     private final AuthSection auth;
     private final Map<String, Object> sections;
     private final List<Service> services;
+    private final CorsPolicy cors;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
             ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
             String unknownTier, AuthSection auth, Map<String, Object> sections,
-            List<Service> services) {
+            List<Service> services, CorsPolicy cors) {
         this.unmatchedPaths = unmatchedPaths;
         this.routes = List.copyOf(routes);
         this.services = List.copyOf(services);
@@ -97,6 +99,7 @@ public final class GatewayConfig {
         this.unknownTier = unknownTier;
         this.auth = auth;
         this.sections = Collections.unmodifiableMap(sections);
+        this.cors = cors;
     }
 
     /**
@@ -220,12 +223,14 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
+        CorsPolicy cors = root.hasNonNull("cors")
+                ? CorsSection.policy(reader, root.get("cors"), "cors") : null;
         UnmatchedPaths unmatched = root.has("unmatched_paths")
                 ? reader.choice(root.get("unmatched_paths"), "unmatched_paths",
                         java.util.EnumSet.allOf(UnmatchedPaths.class))
                 : UnmatchedPaths.PASS_THROUGH;
         return new GatewayConfig(routes, proxies, forwardedHeader, unmatched, tiers,
-                unknownTier, auth, sections, services);
+                unknownTier, auth, sections, services, cors);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -259,6 +264,11 @@ public final class GatewayConfig {
             throw new GatewayConfigException(where + ": '" + tier + "' is not a configured "
                     + "tier; tiers are " + tierNames + " (or set unknown_tier)");
         }
+    }
+
+    /** The gateway-wide CORS policy of top-level {@code cors:}, if the file has one. */
+    public Optional<CorsPolicy> cors() {
+        return Optional.ofNullable(cors);
     }
 
     /** The routes, in file order. */
@@ -396,10 +406,14 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
     public Gateway.Builder gatewayBuilder() {
-        return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
+        return withCors(Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .unmatchedPaths(unmatchedPaths)
                 .authenticator(authenticator())
-                .rateLimiter(rateLimiter(LimitStores.inMemory()));
+                .rateLimiter(rateLimiter(LimitStores.inMemory())));
+    }
+
+    private Gateway.Builder withCors(Gateway.Builder builder) {
+        return cors == null ? builder : builder.cors(cors);
     }
 
     /**
@@ -412,9 +426,9 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when a configured key cannot be saved to the store
      */
     public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
-        return Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
+        return withCors(Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .unmatchedPaths(unmatchedPaths)
                 .authenticator(authenticator(apiKeyStore))
-                .rateLimiter(rateLimiter(limitStore));
+                .rateLimiter(rateLimiter(limitStore)));
     }
 }

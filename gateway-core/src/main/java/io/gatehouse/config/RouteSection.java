@@ -21,8 +21,9 @@ final class RouteSection {
 
     private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
-            "allow_from", "deny_from", "service", "rewrite", "timeouts");
-    private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json");
+            "allow_from", "deny_from", "service", "rewrite", "timeouts", "cors");
+    private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json",
+            "schema", "prompt");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
 
     private RouteSection() {
@@ -94,6 +95,9 @@ final class RouteSection {
                 throw new GatewayConfigException(denyWhere + ": " + e.getMessage(), e);
             }
         }
+        if (node.has("cors")) {
+            route.cors(CorsSection.policy(reader, node.get("cors"), where + ".cors"));
+        }
         if (node.has("validate")) {
             validators(reader, node.get("validate"), where + ".validate", route);
         }
@@ -118,8 +122,22 @@ final class RouteSection {
             String jsonWhere = where + ".json";
             if (json.isNull() || json.isBoolean() && json.booleanValue()) {
                 route.validator(JsonBodyValidator.builder().build());
-                return;
+            } else {
+                jsonValidator(reader, json, jsonWhere, route);
             }
+        }
+        if (node.has("schema")) {
+            route.validator(SchemaSection.validator(reader, node.get("schema"),
+                    where + ".schema"));
+        }
+        if (node.has("prompt")) {
+            route.validator(PromptSection.guard(reader, node.get("prompt"), where + ".prompt"));
+        }
+    }
+
+    private static void jsonValidator(ConfigReader reader, JsonNode json, String jsonWhere,
+            Route.Builder route) {
+        {
             ConfigReader.requireMapping(json, jsonWhere, JSON_KEYS);
             JsonBodyValidator.Builder validator = JsonBodyValidator.builder();
             if (json.has("max_depth")) {

@@ -2,6 +2,7 @@ package io.gatehouse.route;
 
 import io.gatehouse.Cidr;
 import io.gatehouse.auth.Authenticator;
+import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.Validator;
@@ -38,6 +39,7 @@ public final class Route {
     private final List<Cidr> denyFrom;
     private final Authenticator authenticator;
     private final Target target;
+    private final CorsPolicy cors;
 
     private Route(Builder builder) {
         this.id = builder.id;
@@ -54,6 +56,7 @@ public final class Route {
         this.denyFrom = List.copyOf(builder.denyFrom);
         this.authenticator = builder.authenticator;
         this.target = builder.target;
+        this.cors = builder.cors;
     }
 
     /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
@@ -141,6 +144,11 @@ public final class Route {
         return target;
     }
 
+    /** The CORS policy of this route, replacing the gateway's; empty to use the gateway's. */
+    public Optional<CorsPolicy> cors() {
+        return Optional.ofNullable(cors);
+    }
+
     /** Whether this route takes {@code method}. */
     public boolean allowsMethod(String method) {
         return methods.isEmpty() || methods.contains(method);
@@ -168,6 +176,7 @@ public final class Route {
         private final List<Cidr> denyFrom = new ArrayList<>();
         private Authenticator authenticator;
         private Target target = Target.local();
+        private CorsPolicy cors;
 
         private Builder(String id, PathPattern pattern) {
             this.id = Objects.requireNonNull(id, "id");
@@ -262,6 +271,12 @@ public final class Route {
          */
         public Builder target(Target target) {
             this.target = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        /** Answers cross-origin requests to this route by {@code cors}, not the gateway's. */
+        public Builder cors(CorsPolicy cors) {
+            this.cors = Objects.requireNonNull(cors, "cors");
             return this;
         }
 

@@ -478,10 +478,18 @@ public final class GatewayFilter implements Filter {
             proceed(admitted, exchange, http, httpResponse, chain);
         } else if (admission instanceof Admission.PassedThrough) {
             chain.doFilter(request, response);
+        } else if (admission instanceof Admission.Preflight preflight) {
+            answerPreflight(preflight, httpResponse);
         } else {
             pendingBody.refuse((Admission.Rejected) admission, exchange, http, httpResponse,
                     current.draining());
         }
+    }
+
+    private static void answerPreflight(Admission.Preflight preflight,
+            HttpServletResponse response) {
+        response.setStatus(HttpServletResponse.SC_NO_CONTENT);
+        preflight.headers().forEach(response::addHeader);
     }
 
     /** Hands an upstream route's request to the forwarder, which then owns the response. */
