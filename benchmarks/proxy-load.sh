@@ -12,7 +12,9 @@
 # 1000 events) and the time to the first event (4 connections, the second event 20 ms later).
 # Every target is loaded in turn, in rounds, so all share the machine's state; bounded in time.
 # Output: $OUT/proxy-load.txt (raw wrk and SseLoad output, result lines, summary at the end).
-#   DURATION wrk run (default 10s), WARMUP wrk run before it (10s), CONNECTIONS (16),
+#   DURATION wrk run (default 10s), WARMUP wrk run before it (5s), FIRST_WARMUP wrk run of
+#   each target before the first round (30s: the JIT of a proxy JVM on two busy cores needs
+#   that long before its CPU per request settles), CONNECTIONS (16),
 #   ROUNDS (2), SSE_SECONDS measured SSE seconds per run (5) after SSE_WARMUP (3),
 #   TARGETS (all of the above),
 #   JAVA_OPTS for every JVM (-Xms256m -Xmx256m), SKIP_BUILD=1 to reuse the jar.
@@ -21,7 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-benchmarks/results}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-10s}
+FIRST_WARMUP=${FIRST_WARMUP:-30s}
+WARMUP=${WARMUP:-5s}
 CONNECTIONS=${CONNECTIONS:-16}
 ROUNDS=${ROUNDS:-2}
 SSE_SECONDS=${SSE_SECONDS:-5}
@@ -258,10 +261,16 @@ sse_run() { # target round kind
     echo "date: $(date -u +%FT%TZ)"; echo "nproc: $(nproc)"; echo "load: $(uptime)"
     { wrk --version 2>&1 || true; } | head -1; "$NGINX" -v 2>&1; java -version 2>&1 | head -1
     echo "targets: $TARGETS"
-    echo "http: wrk -t1 -c$CONNECTIONS, warm-up $WARMUP, measured $DURATION, $ROUNDS rounds"
+    echo "http: wrk -t1 -c$CONNECTIONS, warm-up $WARMUP (first $FIRST_WARMUP), measured $DURATION,"
+    echo "      $ROUNDS rounds"
     echo "sse: $SSE_SECONDS s measured after $SSE_WARMUP s warm-up; rate: 16 connections,"
     echo "     1000 events per stream; first: 4 connections, 2 events per stream, the second"
     echo "     20 ms after the first"
+    for target in $TARGETS; do
+        header=$(headers "$target")
+        wrk -t1 -c"$CONNECTIONS" -d"$FIRST_WARMUP" ${header:+-H "$header"} \
+            "http://127.0.0.1:${port[$target]}/v1/echo" > /dev/null
+    done
     for round in $(seq 1 "$ROUNDS"); do
         echo "# round $round, load: $(uptime)"
         for target in $TARGETS; do http_run "$target" "$round"; done
