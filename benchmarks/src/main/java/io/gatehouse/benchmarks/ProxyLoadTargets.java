@@ -16,8 +16,8 @@ import org.eclipse.jetty.server.ServerConnector;
  *   <li>{@code jetty-proxy UPSTREAM_PORT}: Jetty 12's own {@code ProxyServlet.Transparent}
  *       (ee10) in front of it, with its defaults: the Java peer.</li>
  * </ul>
- * Prints one line {@code port=PORT} (and {@code key=KEY} where the target wants an API key), then
- * serves until its standard input closes. Every target runs in a default Jetty 12 {@link Server}
+ * Prints {@code key=KEY} where the target wants an API key, then {@code port=PORT}, then serves
+ * until its standard input closes. Every target runs in a default Jetty 12 {@link Server}
  * (the same thread pool and connector settings). No SLF4J binding is on the benchmark class path,
  * so no target logs per request.
  */
@@ -26,17 +26,25 @@ public final class ProxyLoadTargets {
     private ProxyLoadTargets() {
     }
 
+    /** What one target serves, and the API key its clients must send ({@code null}: none). */
+    private record Served(Handler handler, String apiKey) {
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             throw new IllegalArgumentException("usage: ProxyLoadTargets upstream | "
                     + "jetty-proxy UPSTREAM_PORT");
         }
         String mode = args[0].toLowerCase(Locale.ROOT);
-        Server server = switch (mode) {
-            case "upstream" -> start(new LoadUpstream());
-            case "jetty-proxy" -> start(jettyProxy(upstream(args)));
+        Served served = switch (mode) {
+            case "upstream" -> new Served(new LoadUpstream(), null);
+            case "jetty-proxy" -> new Served(jettyProxy(upstream(args)), null);
             default -> throw new IllegalArgumentException("unknown target: " + args[0]);
         };
+        Server server = start(served.handler());
+        if (served.apiKey() != null) {
+            System.out.println("key=" + served.apiKey());
+        }
         System.out.println("port=" + ((ServerConnector) server.getConnectors()[0]).getLocalPort());
         System.out.flush();
         try {
