@@ -22,6 +22,14 @@ public enum ErrorCode {
     RATE_LIMIT_EXCEEDED(429, "Rate limit exceeded"),
     TOO_MANY_AUTH_FAILURES(429, "Too many failed authentication attempts"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
+    /** The upstream refused the connection, reset it, or sent a response that is not HTTP. */
+    UPSTREAM_UNAVAILABLE(502, "Upstream unavailable"),
+    /** Every endpoint of the upstream service is ejected or failing its health checks. */
+    NO_HEALTHY_UPSTREAM(503, "No healthy upstream"),
+    /** The upstream service's circuit breaker is open; retry after {@code Retry-After}. */
+    CIRCUIT_OPEN(503, "Circuit open"),
+    /** The upstream did not connect, answer or continue within its timeout. */
+    UPSTREAM_TIMEOUT(504, "Upstream timeout"),
     INTERNAL_ERROR(500, "Internal error");
 
     private final int status;

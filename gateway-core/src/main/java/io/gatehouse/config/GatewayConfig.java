@@ -19,6 +19,8 @@ import io.gatehouse.limit.TieredRateLimiter;
 import io.gatehouse.limit.Tiers;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
+import io.gatehouse.upstream.Service;
+import io.gatehouse.upstream.Target;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,7 +63,8 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
-            "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures");
+            "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
+            "services");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
@@ -74,10 +77,13 @@ public final class GatewayConfig {
     private final String unknownTier;
     private final AuthSection auth;
     private final Map<String, Object> sections;
+    private final List<Service> services;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies, List<Tier> tiers,
-            String unknownTier, AuthSection auth, Map<String, Object> sections) {
+            String unknownTier, AuthSection auth, Map<String, Object> sections,
+            List<Service> services) {
         this.routes = List.copyOf(routes);
+        this.services = List.copyOf(services);
         this.trustedProxies = List.copyOf(trustedProxies);
         this.tiers = List.copyOf(tiers);
         this.unknownTier = unknownTier;
@@ -150,6 +156,17 @@ public final class GatewayConfig {
             }
             routes.add(route);
         }
+        List<Service> services = ServiceSection.services(reader, root.get("services"));
+        Set<String> serviceNames = new TreeSet<>();
+        services.forEach(service -> serviceNames.add(service.name()));
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.get(i).target() instanceof Target.Upstream upstream
+                    && !serviceNames.contains(upstream.service())) {
+                throw new GatewayConfigException("routes[" + i + "].service: '"
+                        + upstream.service() + "' is not defined under services; services are "
+                        + serviceNames);
+            }
+        }
         List<String> proxies = root.has("trusted_proxies")
                 ? reader.strings(root.get("trusted_proxies"), "trusted_proxies") : List.of();
         List<Tier> tiers = tiers(reader, root);
@@ -186,7 +203,7 @@ public final class GatewayConfig {
                 sections.put(field.getKey(), reader.plain(field.getValue(), field.getKey()));
             }
         }
-        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections);
+        return new GatewayConfig(routes, proxies, tiers, unknownTier, auth, sections, services);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -225,6 +242,14 @@ public final class GatewayConfig {
     /** The routes, in file order. */
     public List<Route> routes() {
         return routes;
+    }
+
+    /**
+     * The upstream services of {@code services:}, in file order; routes with a {@code service}
+     * forward to them (through the forwarding module, {@code gateway-proxy}).
+     */
+    public List<Service> services() {
+        return services;
     }
 
     /** A router over {@link #routes()}. */

@@ -21,7 +21,7 @@ final class RouteSection {
 
     private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
-            "allow_from", "deny_from");
+            "allow_from", "deny_from", "service", "rewrite", "timeouts");
     private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
 
@@ -97,6 +97,7 @@ final class RouteSection {
         if (node.has("validate")) {
             validators(reader, node.get("validate"), where + ".validate", route);
         }
+        route.target(ServiceSection.target(reader, node, where));
         return route.build();
     }
 

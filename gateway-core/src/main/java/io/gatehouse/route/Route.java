@@ -3,6 +3,7 @@ package io.gatehouse.route;
 import io.gatehouse.Cidr;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.limit.LimitRule;
+import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.Validator;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class Route {
     private final List<Cidr> allowFrom;
     private final List<Cidr> denyFrom;
     private final Authenticator authenticator;
+    private final Target target;
 
     private Route(Builder builder) {
         this.id = builder.id;
@@ -51,6 +53,7 @@ public final class Route {
         this.allowFrom = List.copyOf(builder.allowFrom);
         this.denyFrom = List.copyOf(builder.denyFrom);
         this.authenticator = builder.authenticator;
+        this.target = builder.target;
     }
 
     /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
@@ -130,6 +133,14 @@ public final class Route {
         return Optional.ofNullable(authenticator);
     }
 
+    /**
+     * Where admitted requests go: {@link Target#local()} (the application behind the filter, the
+     * default) or an upstream service.
+     */
+    public Target target() {
+        return target;
+    }
+
     /** Whether this route takes {@code method}. */
     public boolean allowsMethod(String method) {
         return methods.isEmpty() || methods.contains(method);
@@ -137,7 +148,8 @@ public final class Route {
 
     @Override
     public String toString() {
-        return id + " " + (methods.isEmpty() ? "*" : new TreeSet<>(methods)) + " " + pattern;
+        return id + " " + (methods.isEmpty() ? "*" : new TreeSet<>(methods)) + " " + pattern
+                + (target instanceof Target.Upstream upstream ? " -> " + upstream.service() : "");
     }
 
     /** Collects a route's settings. Not thread-safe. */
@@ -155,6 +167,7 @@ public final class Route {
         private final List<Cidr> allowFrom = new ArrayList<>();
         private final List<Cidr> denyFrom = new ArrayList<>();
         private Authenticator authenticator;
+        private Target target = Target.local();
 
         private Builder(String id, PathPattern pattern) {
             this.id = Objects.requireNonNull(id, "id");
@@ -240,6 +253,15 @@ public final class Route {
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+            return this;
+        }
+
+        /**
+         * Sends admitted requests to {@code target}, e.g.
+         * {@code Target.upstream("inference", PathRewrite.stripPrefix("/v1"))}.
+         */
+        public Builder target(Target target) {
+            this.target = Objects.requireNonNull(target, "target");
             return this;
         }
 

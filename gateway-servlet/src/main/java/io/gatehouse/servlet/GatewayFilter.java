@@ -9,6 +9,8 @@ import io.gatehouse.Problem;
 import io.gatehouse.ResponseHeaders;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.GatewayConfigException;
+import io.gatehouse.route.Route;
+import io.gatehouse.upstream.Target;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
@@ -27,6 +29,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +121,15 @@ import org.slf4j.LoggerFactory;
  * {@code Long} before the response completes; the gateway settles cost-weighted limits with it
  * instead of the route's estimate.
  *
+ * <h2>Upstream routes</h2>
+ * A route whose target is an upstream service ({@link Target.Upstream}) is handed to a
+ * {@link Forwarder} instead of the chain: the one passed to
+ * {@link #GatewayFilter(Gateway, Forwarder)}, or, for a gateway read from a YAML file, the one a
+ * {@link ForwarderFactory} found with {@link java.util.ServiceLoader} makes (put
+ * {@code gateway-proxy} on the class path). A file that routes upstream without a forwarder
+ * fails {@link #init}, naming the route; a programmatic gateway without one answers such routes
+ * with 500 {@code INTERNAL_ERROR}, never with the local application.
+ *
  * <p>Only {@code REQUEST} dispatches are admitted; forwards, includes, error and async dispatches
  * of an admitted request pass through, so one request is admitted and completed exactly once.
  *
@@ -146,6 +158,9 @@ public final class GatewayFilter implements Filter {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayFilter.class);
 
     private volatile Gateway gateway;
+    private volatile Forwarder forwarder;
+    /** Whether this filter made {@link #forwarder} and so must close it. */
+    private volatile boolean ownsForwarder;
 
     /** For containers that instantiate the filter; the gateway comes from {@link #init}. */
     public GatewayFilter() {
@@ -154,6 +169,16 @@ public final class GatewayFilter implements Filter {
     /** A filter in front of {@code gateway}; init parameters are then ignored. */
     public GatewayFilter(Gateway gateway) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
+    }
+
+    /**
+     * A filter in front of {@code gateway} that hands requests of upstream routes to
+     * {@code forwarder}; init parameters are then ignored, and the forwarder stays the caller's
+     * to close.
+     */
+    public GatewayFilter(Gateway gateway, Forwarder forwarder) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
     }
 
     /**
@@ -175,7 +200,7 @@ public final class GatewayFilter implements Filter {
         }
         String configPath = config.getInitParameter(CONFIG_PARAMETER);
         if (configPath != null && !configPath.isBlank()) {
-            gateway = fromFile(configPath.strip(), "init parameter");
+            gateway = fromFile(configPath.strip(), "init parameter", config);
             return;
         }
         Object attribute = config.getServletContext().getAttribute(GATEWAY_ATTRIBUTE);
@@ -185,7 +210,7 @@ public final class GatewayFilter implements Filter {
         }
         String property = System.getProperty(CONFIG_PARAMETER);
         if (attribute == null && property != null && !property.isBlank()) {
-            gateway = fromFile(property.strip(), "system property");
+            gateway = fromFile(property.strip(), "system property", config);
             return;
         }
         throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
@@ -198,12 +223,43 @@ public final class GatewayFilter implements Filter {
                         : " (it holds a " + attribute.getClass().getName() + ")"));
     }
 
-    private static Gateway fromFile(String path, String source) throws ServletException {
+    private Gateway fromFile(String path, String source, FilterConfig filterConfig)
+            throws ServletException {
         try {
-            return GatewayConfig.load(Path.of(path)).gatewayBuilder().build();
+            GatewayConfig config = GatewayConfig.load(Path.of(path));
+            Gateway built = config.gatewayBuilder().build();
+            Route upstreamRoute = config.routes().stream()
+                    .filter(route -> route.target() instanceof Target.Upstream)
+                    .findFirst().orElse(null);
+            if (upstreamRoute != null) {
+                ForwarderFactory factory = ServiceLoader.load(ForwarderFactory.class,
+                        classLoader(filterConfig)).findFirst().orElseThrow(() ->
+                                new ServletException(source + " " + CONFIG_PARAMETER + "='"
+                                        + path + "': route '" + upstreamRoute.id()
+                                        + "' targets upstream service '"
+                                        + ((Target.Upstream) upstreamRoute.target()).service()
+                                        + "', but no forwarder is available; add the "
+                                        + "gateway-proxy module to the class path"));
+                forwarder = factory.create(config);
+                ownsForwarder = true;
+            }
+            return built;
         } catch (GatewayConfigException | InvalidPathException e) {
             throw new ServletException(source + " " + CONFIG_PARAMETER + "='" + path + "': "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the forwarder this filter made from a configuration file, if any. */
+    @Override
+    public void destroy() {
+        Forwarder made = forwarder;
+        if (ownsForwarder && made instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.warn("closing the forwarder failed", e);
+            }
         }
     }
 
@@ -276,6 +332,10 @@ public final class GatewayFilter implements Filter {
                     "the gateway could not process this request", ""), ResponseHeaders.empty());
         }
         if (admission instanceof Admission.Admitted admitted) {
+            if (admitted.route().target() instanceof Target.Upstream) {
+                forward(admitted, exchange, http, httpResponse);
+                return;
+            }
             proceed(admitted, exchange, http, httpResponse, chain);
         } else {
             reject((Admission.Rejected) admission, httpResponse);
@@ -300,6 +360,35 @@ public final class GatewayFilter implements Filter {
             // to tell, and rethrowing would only produce an error page with a stack trace.
             LOG.debug("request {}: the rejection could not be written",
                     rejected.requestId(), e);
+        }
+    }
+
+    /** Hands an upstream route's request to the forwarder, which then owns the response. */
+    private void forward(Admission.Admitted admitted, ServletExchange exchange,
+            HttpServletRequest request, HttpServletResponse response) {
+        Forwarder current = forwarder;
+        if (current == null) {
+            LOG.error("route {} targets an upstream service, but this filter has no forwarder",
+                    admitted.route().id());
+            admitted.grant().complete(Outcome.status(500));
+            reject(new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
+                    "this route cannot be served: no forwarder is configured",
+                    admitted.requestId()), admitted.headers()), response);
+            return;
+        }
+        request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
+        try {
+            current.forward(admitted, request, response, exchange.bodyPrefix(),
+                    exchange.bodyComplete());
+        } catch (RuntimeException e) {
+            // A forwarder reports failures on the response; this is a last line of defence.
+            LOG.error("request {}: the forwarder failed", admitted.requestId(), e);
+            admitted.grant().complete(Outcome.status(500));
+            if (!request.isAsyncStarted()) {
+                reject(new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
+                        "the gateway could not forward this request", admitted.requestId()),
+                        admitted.headers()), response);
+            }
         }
     }
 
