@@ -3,6 +3,8 @@
 # loaded with wrk directly and through each proxy under test, each proxy in its own process so
 # that the CPU it uses can be read from /proc:
 #   direct  the upstream itself, the baseline
+#   gatehouse          GatewayFilter + ProxyForwarder, one public route (ProxyLoadTargets)
+#   gatehouse-limited  the same behind an API key and three in-memory limits
 #   jetty   Jetty 12's ProxyServlet.Transparent (ee10), defaults (ProxyLoadTargets jetty-proxy)
 #   nginx   nginx proxy_pass with keepalive to the upstream, started by this script on a free
 #           loopback port from a generated config in a temp dir (never the system's nginx)
@@ -29,7 +31,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 ROUNDS=${ROUNDS:-2}
 SSE_SECONDS=${SSE_SECONDS:-5}
 SSE_WARMUP=${SSE_WARMUP:-3}
-TARGETS=${TARGETS:-direct jetty nginx}
+TARGETS=${TARGETS:-direct gatehouse gatehouse-limited jetty nginx}
 JAVA_OPTS=${JAVA_OPTS:--Xms256m -Xmx256m}
 JAR=benchmarks/target/gateway-benchmarks.jar
 MAIN=io.gatehouse.benchmarks
@@ -178,6 +180,7 @@ port[direct]=$up
 for target in $TARGETS; do
     case $target in
         direct) ;;
+        gatehouse | gatehouse-limited) start_java "$target" "$target" "$up" ;;
         jetty) start_java jetty jetty-proxy "$up" ;;
         nginx) start_nginx "$up" ;;
         *) echo "unknown target: $target" >&2; exit 1 ;;
