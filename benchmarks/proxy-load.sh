@@ -173,6 +173,13 @@ ticks() { # pids... -> utime + stime, in clock ticks, summed
     echo "$total"
 }
 HZ=$(getconf CLK_TCK)
+# Context switches of every live thread of the processes: how often a request hands work from
+# one thread to another (threads that end during a run take their counts with them).
+switches() { # pids...
+    local p
+    for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done |
+        awk '/^(non)?voluntary_ctxt_switches/ {total += $2} END {print total + 0}'
+}
 
 start_java upstream upstream
 up=${port[upstream]}
@@ -206,18 +213,20 @@ if command -v curl >/dev/null; then
 fi
 
 http_run() { # target round
-    local target=$1 round=$2 header url raw p0 p1 u0 u1
+    local target=$1 round=$2 header url raw p0 p1 u0 u1 s0 s1
     header=$(headers "$target")
     url="http://127.0.0.1:${port[$target]}/v1/echo"
     wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" ${header:+-H "$header"} "$url" > /dev/null
     raw=$tmp/wrk.txt
+    s0=$(switches $(proxy_pids "$target"))
     p0=$(ticks $(proxy_pids "$target")); u0=$(ticks "${pid[upstream]}")
     wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency ${header:+-H "$header"} "$url" > "$raw"
     p1=$(ticks $(proxy_pids "$target")); u1=$(ticks "${pid[upstream]}")
+    s1=$(switches $(proxy_pids "$target"))
     echo "== http $target"
     cat "$raw"
     awk -v round="$round" -v target="$target" -v hz="$HZ" -v proxy=$((p1 - p0)) \
-        -v upstream=$((u1 - u0)) '
+        -v upstream=$((u1 - u0)) -v switches=$((s1 - s0)) '
         function us(v) { return v ~ /us$/ ? v + 0 : v ~ /ms$/ ? v * 1000 : v * 1000000 }
         / requests in / {requests = $1}
         /^Requests\/sec/ {rps = $2}
@@ -226,9 +235,9 @@ http_run() { # target round
         /Non-2xx/ {errors += $NF}
         /Socket errors/ {gsub(/,/, ""); errors += $4 + $6 + $8 + $10}
         END {printf "result http round=%d target=%s rps=%.0f requests=%d p50_us=%.0f p99_us=%.0f" \
-                 " errors=%d proxy_cpu_us=%.2f upstream_cpu_us=%.2f\n", round, target, rps,
-                 requests, p50, p99, errors, proxy / hz * 1e6 / requests,
-                 upstream / hz * 1e6 / requests}' "$raw"
+                 " errors=%d proxy_cpu_us=%.2f upstream_cpu_us=%.2f proxy_switches=%.2f\n",
+                 round, target, rps, requests, p50, p99, errors, proxy / hz * 1e6 / requests,
+                 upstream / hz * 1e6 / requests, switches / requests}' "$raw"
 }
 
 sse_run() { # target round kind

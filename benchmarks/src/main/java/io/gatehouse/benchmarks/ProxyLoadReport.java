@@ -105,8 +105,8 @@ public final class ProxyLoadReport {
             header.append(" x ").append(peer).append(" |");
             rule.append("---:|");
         }
-        header.append(" all CPU us/req | x direct | errors |");
-        rule.append("---:|---:|---:|");
+        header.append(" all CPU us/req | x direct | proxy switches/req | errors |");
+        rule.append("---:|---:|---:|---:|");
         System.out.println(header);
         System.out.println(rule);
         Rounds direct = http.get(DIRECT);
@@ -133,6 +133,7 @@ public final class ProxyLoadReport {
             row.append(' ').append(fixed(allCpu.apply(rounds), 1)).append(" | ")
                     .append(direct == null ? "" : times(allCpu.apply(rounds)
                             / allCpu.apply(direct))).append(" | ")
+                    .append(fixed(rounds.mean("proxy_switches"), 2)).append(" | ")
                     .append(fixed(rounds.sum("errors"), 0)).append(" |");
             System.out.println(row);
         });
