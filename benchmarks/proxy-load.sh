@@ -247,14 +247,15 @@ sse_run() { # target round kind
     p0=$(ticks $(proxy_pids "$target")); u0=$(ticks "${pid[upstream]}")
     if [ "$kind" = rate ]; then
         line=$(java $JAVA_OPTS -cp "$JAR" "$MAIN.SseLoad" "$url?count=1000" 16 "$SSE_WARMUP" \
-            "$SSE_SECONDS" 1000 ${header:+"$header"} 2>&1) || true
+            "$SSE_SECONDS" 1000 ${header:+"$header"} 2> "$tmp/sse.err") || true
     else
         line=$(java $JAVA_OPTS -cp "$JAR" "$MAIN.SseLoad" "$url?count=2&pauseMs=20" 4 \
-            "$SSE_WARMUP" "$SSE_SECONDS" 2 ${header:+"$header"} 2>&1) || true
+            "$SSE_WARMUP" "$SSE_SECONDS" 2 ${header:+"$header"} 2> "$tmp/sse.err") || true
     fi
     p1=$(ticks $(proxy_pids "$target")); u1=$(ticks "${pid[upstream]}")
     echo "== sse-$kind $target"
     echo "$line"
+    cat "$tmp/sse.err"
     case $line in
         "sse "*) ;;
         *) echo "no result: SseLoad failed (its output is above)"; return 0 ;;

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * Usage: {@code SseLoad URL CONNECTIONS WARMUP_SECONDS SECONDS EXPECTED_EVENTS [NAME: VALUE]},
  * the last a request header (an API key). Output is one line of {@code name=value} pairs, after
- * {@code sse }. Loopback only: the URL must name 127.0.0.1.
+ * {@code sse }; each kind of failed stream (warm-up included) goes to standard error with its
+ * count. Loopback only: the URL must name 127.0.0.1.
  */
 public final class SseLoad {
 
@@ -78,6 +81,7 @@ public final class SseLoad {
                 .connectTimeout(Duration.ofSeconds(5)).build();
 
         AtomicLong allEvents = new AtomicLong();
+        Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
         long start = System.nanoTime();
         long measureFrom = start + warmupNanos;
         long measureUntil = measureFrom + measureNanos;
@@ -91,8 +95,16 @@ public final class SseLoad {
             Thread thread = new Thread(() -> {
                 while (System.nanoTime() < measureUntil) {
                     long sent = System.nanoTime();
-                    long[] seen = readStream(client, request, sent);
+                    String[] failure = new String[1];
+                    long[] seen = readStream(client, request, sent, failure);
                     boolean ok = seen[0] == 200 && seen[1] == expected;
+                    if (!ok) {
+                        String kind = failure[0] != null ? failure[0] + " after " + seen[1]
+                                + " events" : seen[0] != 200 ? "status " + seen[0]
+                                : "clean end after " + seen[1] + " of " + expected + " events";
+                        failures.computeIfAbsent(kind, unused -> new AtomicLong())
+                                .incrementAndGet();
+                    }
                     allEvents.addAndGet(seen[1]);
                     if (sent >= measureFrom) {
                         tally.stream(seen[2], seen[1], ok);
@@ -108,10 +120,17 @@ public final class SseLoad {
         }
         long end = Arrays.stream(lastEnd).max().orElse(measureUntil);
         report(tallies, end - measureFrom, allEvents.get());
+        // Warm-up streams included: a stream that fails is a finding whenever it happens.
+        failures.forEach((kind, count) ->
+                System.err.println("failed stream: " + kind + " (x" + count + ")"));
     }
 
-    /** Reads one stream to its end: {status, events, nanos to first event or -1}. */
-    private static long[] readStream(HttpClient client, HttpRequest request, long sent) {
+    /**
+     * Reads one stream to its end: {status, events, nanos to first event or -1}; an I/O failure
+     * is described in {@code failure[0]}.
+     */
+    private static long[] readStream(HttpClient client, HttpRequest request, long sent,
+            String[] failure) {
         long[] seen = {0, 0, -1};
         try {
             HttpResponse<InputStream> response =
@@ -129,10 +148,10 @@ public final class SseLoad {
                 }
             }
         } catch (IOException failed) {
-            seen[0] = -1;
+            failure[0] = failed.getClass().getSimpleName() + ": " + failed.getMessage();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
-            seen[0] = -1;
+            failure[0] = "interrupted";
         }
         return seen;
     }
