@@ -16,6 +16,8 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     /** The request contradicts the target's current state, e.g. rotating a rotated key. */
     CONFLICT(409, "Conflict"),
+    /** The request's headers or body did not arrive within the adapter's deadline. */
+    REQUEST_TIMEOUT(408, "Request timeout"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     VALIDATION_ERROR(400, "Validation error"),

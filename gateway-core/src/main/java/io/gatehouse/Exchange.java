@@ -43,6 +43,17 @@ public interface Exchange {
     long contentLength();
 
     /**
+     * Whether {@link #readBody} can answer without waiting for the client. {@code false} means
+     * the adapter has not buffered the body yet: the gateway then answers
+     * {@link Admission.BodyNeeded} instead of reading, and the adapter buffers the body without
+     * holding a thread before it calls {@link Admission.BodyNeeded#resume()}. The default,
+     * {@code true}, suits adapters that read synchronously: they never see {@code BodyNeeded}.
+     */
+    default boolean bodyReady() {
+        return true;
+    }
+
+    /**
      * Reads the request body, but never more than {@code maxBytes + 1} bytes, so that a caller can
      * tell "exactly at the limit" from "over the limit" without buffering an oversized body.
      * Adapters must keep what was read available to the application behind the gateway.

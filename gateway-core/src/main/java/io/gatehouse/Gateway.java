@@ -13,6 +13,7 @@ import io.gatehouse.route.Router;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -56,6 +58,7 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    private volatile boolean draining;
 
     private Gateway(Builder builder) {
         this.router = builder.router;
@@ -73,10 +76,13 @@ public final class Gateway {
 
     /**
      * Decides on one request. Never throws for a bad request: every refusal, and every failure
-     * of a pluggable part, comes back as {@link Admission.Rejected}.
+     * of a pluggable part, comes back as {@link Admission.Rejected}; a body that cannot be read
+     * (the client aborted, or its framing is malformed) is the client's fault, a 400.
      *
-     * @return {@link Admission.Admitted}, whose grant the caller must complete, or
-     *     {@link Admission.Rejected}
+     * @return {@link Admission.Admitted}, whose grant the caller must complete,
+     *     {@link Admission.Rejected}, or, only when {@link Exchange#bodyReady()} is
+     *     {@code false} and the decision needs the body, {@link Admission.BodyNeeded}, which the
+     *     caller resumes once the body is buffered
      */
     public Admission admit(Exchange exchange) {
         long started = nanoTime.getAsLong();
@@ -87,14 +93,46 @@ public final class Gateway {
         try {
             admission = decide(exchange, requestId, idHeader, started);
         } catch (RuntimeException | IOException e) {
-            LOG.error("request {} failed while being admitted", requestId, e);
-            admission = reject(Problem.of(ErrorCode.INTERNAL_ERROR,
-                    "the gateway could not process this request", requestId), idHeader);
+            admission = failed(e, requestId, idHeader);
         }
         if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
             logRejection(exchange, rejected, started);
         }
         return admission;
+    }
+
+    /**
+     * Stops taking on work: from now on {@link #draining()} is {@code true}, so readiness
+     * answers 503 and adapters close connections after their current request while in-flight
+     * requests finish. Idempotent; there is no way back (a draining gateway is shutting down).
+     */
+    public void drain() {
+        if (!draining) {
+            draining = true;
+            LOG.info("draining: readiness now reports not ready");
+        }
+    }
+
+    /** Whether {@link #drain()} was called. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** The rejection for a decision that failed with {@code failure}. */
+    private static Admission failed(Exception failure, String requestId,
+            ResponseHeaders idHeader) {
+        if (failure instanceof IOException || failure instanceof UncheckedIOException) {
+            // Reading the body failed: the client went away mid-upload or framed the body
+            // wrongly. Its fault, not the gateway's: a 400 (if anyone is left to read it) and a
+            // debug line, never an error with a stack trace per aborted upload.
+            LOG.debug("request {}: the body could not be read: {}", requestId,
+                    failure.toString());
+            return reject(Problem.of(ErrorCode.VALIDATION_ERROR,
+                    "the request body could not be read", requestId), idHeader);
+        }
+        LOG.error("request {} failed while being admitted", requestId, failure);
+        return reject(Problem.of(ErrorCode.INTERNAL_ERROR,
+                "the gateway could not process this request", requestId), idHeader);
     }
 
     /** One access-log line for a refused request, like the line a completed grant writes. */
@@ -137,7 +175,37 @@ public final class Gateway {
             return reject(Problem.of(ErrorCode.FORBIDDEN, "route " + route.id()
                     + " may not be called from this address", requestId), idHeader);
         }
+        if (!exchange.bodyReady() && exchange.header("Signature-Input") != null
+                && exchange.contentLength() > route.maxBodyBytes()) {
+            // The signature check would read a body the route refuses anyway; refuse it first
+            // rather than read it on a thread the adapter asked not to block.
+            return reject(tooLarge(request, route.maxBodyBytes()), idHeader);
+        }
+        if (!exchange.bodyReady() && readsBody(exchange, route)) {
+            return new Admission.BodyNeeded(requestId, idHeader, route.maxBodyBytes(), route,
+                    new Resumption(request, route, idHeader, started));
+        }
+        return authorize(request, route, idHeader, started);
+    }
 
+    /**
+     * Whether deciding on this request reads its body: validators need it, a signature may
+     * cover it ({@code Content-Digest}), and a body of unknown length must be measured against
+     * the route's limit. A body declared longer than the limit is refused without reading it.
+     */
+    private static boolean readsBody(Exchange exchange, Route route) {
+        long declaredLength = exchange.contentLength();
+        if (declaredLength == 0 || declaredLength > route.maxBodyBytes()) {
+            return false;
+        }
+        return declaredLength < 0 || !route.validators().isEmpty()
+                || exchange.header("Signature-Input") != null;
+    }
+
+    /** Authentication, authorization, limits and validation: the decision past routing. */
+    private Admission authorize(GatewayRequest request, Route route, ResponseHeaders idHeader,
+            long started) throws IOException {
+        String requestId = request.requestId();
         Principal principal;
         AuthResult auth = route.authenticator().orElse(authenticator).authenticate(request);
         if (auth instanceof AuthResult.Authenticated authenticated) {
@@ -243,6 +311,40 @@ public final class Gateway {
 
     private static Admission reject(Problem problem, ResponseHeaders headers) {
         return new Admission.Rejected(problem, headers);
+    }
+
+    /** The rest of a decision that waited for the body. Thread-safe; runs once. */
+    private final class Resumption implements Supplier<Admission> {
+        private final GatewayRequest request;
+        private final Route route;
+        private final ResponseHeaders idHeader;
+        private final long started;
+        private final AtomicBoolean resumed = new AtomicBoolean();
+
+        Resumption(GatewayRequest request, Route route, ResponseHeaders idHeader, long started) {
+            this.request = request;
+            this.route = route;
+            this.idHeader = idHeader;
+            this.started = started;
+        }
+
+        @Override
+        public Admission get() {
+            if (!resumed.compareAndSet(false, true)) {
+                throw new IllegalStateException("request " + request.requestId()
+                        + " was already resumed");
+            }
+            Admission admission;
+            try {
+                admission = authorize(request, route, idHeader, started);
+            } catch (RuntimeException | IOException e) {
+                admission = failed(e, request.requestId(), idHeader);
+            }
+            if (admission instanceof Admission.Rejected rejected && ACCESS.isInfoEnabled()) {
+                logRejection(request.exchange(), rejected, started);
+            }
+            return admission;
+        }
     }
 
     /** The grant of one admitted request. Thread-safe. */

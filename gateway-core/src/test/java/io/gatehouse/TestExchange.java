@@ -23,6 +23,7 @@ public final class TestExchange implements Exchange {
     private byte[] body = new byte[0];
     private long contentLength = 0;
     private int bodyReads;
+    private boolean bodyPending;
 
     private TestExchange(String method, String rawPath) {
         this.method = method;
@@ -57,6 +58,22 @@ public final class TestExchange implements Exchange {
     /** Sets the connected peer's address. */
     public TestExchange from(String address) {
         this.remoteAddress = address;
+        return this;
+    }
+
+    /**
+     * Makes the body not ready ({@link #bodyReady()} is false) until {@link #bodyArrived()}, as
+     * for an adapter that buffers it asynchronously; reading a body (not an empty one) before
+     * then fails the test.
+     */
+    public TestExchange bodyPending() {
+        this.bodyPending = true;
+        return this;
+    }
+
+    /** The adapter has buffered the body: {@link #bodyReady()} is true from now on. */
+    public TestExchange bodyArrived() {
+        this.bodyPending = false;
         return this;
     }
 
@@ -107,7 +124,15 @@ public final class TestExchange implements Exchange {
     }
 
     @Override
+    public boolean bodyReady() {
+        return !bodyPending;
+    }
+
+    @Override
     public byte[] readBody(int maxBytes) {
+        if (bodyPending && contentLength != 0) {
+            throw new AssertionError("the body was read before it was ready");
+        }
         bodyReads++;
         return Arrays.copyOf(body, Math.min(body.length, maxBytes + 1));
     }

@@ -129,7 +129,8 @@ public final class ExampleGateway {
         FilterHolder gateway = new FilterHolder(new GatewayFilter(setup.gateway()));
         gateway.setName("gatehouse");
         gateway.setAsyncSupported(true);
-        context.addFilter(gateway, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(gateway, "/*",
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         ServletHolder agent = new ServletHolder("demo-agent",
                 new DemoAgentServlet(clocks.wallClock(), version(),
                         setup.usesRedis() ? setup::redisStatus : null));

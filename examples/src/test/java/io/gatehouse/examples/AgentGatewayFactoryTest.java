@@ -49,7 +49,7 @@ class AgentGatewayFactoryTest {
         ServletContextHandler context = new ServletContextHandler("/agent");
         // What <filter> with <init-param>s in web.xml amounts to.
         FilterHolder filter = context.addFilter(GatewayFilter.class, "/*",
-                EnumSet.of(DispatcherType.REQUEST));
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         filter.setAsyncSupported(true);
         filter.setInitParameter(GatewayFilter.FACTORY_PARAMETER,
                 AgentGatewayFactory.class.getName());

@@ -167,7 +167,8 @@ class DemoAgentServletTest {
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         if (inFront != null) {
-            context.addFilter(new FilterHolder(inFront), "/*", EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(new FilterHolder(inFront), "/*",
+                    EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         }
         context.addServlet(new ServletHolder(new DemoAgentServlet(clock, "9.9.9-test")), "/");
         server.setHandler(context);

@@ -676,7 +676,8 @@ class ReadmeSnippetsTest {
         ServletContextHandler context = new ServletContextHandler("/");
         FilterHolder gatehouse = new FilterHolder(new GatewayFilter(gateway));
         gatehouse.setAsyncSupported(true);
-        context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(gatehouse, "/*",
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         // README:end
         context.addServlet(new ServletHolder(new HelloServlet()), "/*");
         server.setHandler(context);
@@ -713,7 +714,8 @@ class ReadmeSnippetsTest {
         FilterRegistration.Dynamic gatehouse =
                 servletContext.addFilter("gatehouse", new GatewayFilter(gateway));
         gatehouse.setAsyncSupported(true);
-        gatehouse.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        gatehouse.addMappingForUrlPatterns(
+                EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
         // README:end
     }
 
@@ -736,6 +738,8 @@ class ReadmeSnippetsTest {
         FilterMap mapping = new FilterMap();
         mapping.setFilterName("gatehouse");
         mapping.addURLPattern("/*");
+        mapping.setDispatcher("REQUEST");
+        mapping.setDispatcher("ASYNC");
         context.addFilterMap(mapping);
         // README:end
         Tomcat.addServlet(context, "hello", new HelloServlet()).setAsyncSupported(true);

@@ -177,6 +177,24 @@
  *   period: 1m
  *   max_tracked_addresses: 100000
  *
+ * # Upstream services (forwarded by the gateway-proxy module). A route forwards to one with
+ * #   service: inference                 # instead of the local application
+ * #   rewrite: {strip_prefix: /v1}       # or {replace_prefix: /a, with: /b},
+ * #                                      # or {regex: "^/a/(.*)$", replacement: "/$1"}
+ * #   timeouts: {total: 2m}              # the route's own, replacing the service's
+ * # Every key and default: docs/proxying.md.
+ * services:
+ *   inference:
+ *     endpoints: [http://127.0.0.1:9001, {url: "http://127.0.0.1:9002", weight: 2}]
+ *     balancing: least_outstanding       # round_robin, weighted
+ *     timeouts: {connect: 2s, response_headers: 30s, idle: 60s, total: 0s}
+ *     retry: {attempts: 2, backoff: 25ms, max_backoff: 250ms, max_replay_bytes: 65536}
+ *     circuit_breaker: {failure_rate: 50, window: 20, minimum_calls: 10, open_for: 10s}
+ *     health: {consecutive_failures: 5, eject_for: 10s, probe: {path: /health, interval: 5s}}
+ *     host: endpoint                     # preserve, or a fixed host name
+ *     credential: {header: Authorization, value: "Bearer ${INFERENCE_KEY:-none}"}
+ *     usage: {header: X-Usage-Tokens}    # or {last_event: /usage/total_tokens}
+ *
  * # Any other top-level section (e.g. redis) is not interpreted here: read it with
  * # GatewayConfig.section("redis").
  * }</pre>

@@ -7,7 +7,8 @@ import java.util.Objects;
  * When a failed attempt is tried again on another endpoint. An attempt is retried only when all
  * hold: the method is idempotent (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) or
  * {@code nonIdempotent} is on; nothing of the response reached the client yet; the failure was a
- * refused or failed connection, or a 503 or 504 from the upstream; the request body is
+ * refused or failed connection, a 503 or 504 from the upstream, or (idempotent methods only) a
+ * connection closed or reset before the response headers; the request body is
  * replayable (absent, or no longer than {@code maxReplayBytes} and kept); attempts remain; and
  * the service's retry budget has room.
  *

@@ -103,6 +103,8 @@ final class ProxyExchange implements AsyncListener {
     private volatile Try current;
     private volatile boolean streaming;
     private volatile boolean bytesSent;
+    /** Set when the total timeout passed: no further attempt starts. */
+    private volatile Abort expired;
     private Scheduler.Task totalTimer;
 
     ProxyExchange(ProxyForwarder forwarder, Admission.Admitted admitted, ServicePool pool,
@@ -162,6 +164,12 @@ final class ProxyExchange implements AsyncListener {
     /** Starts the next attempt; {@code streamer} is the streamed body of the first, if any. */
     private void attempt(BodyStreamer streamer) {
         if (ended.get()) {
+            return;
+        }
+        Abort timedOut = expired;
+        if (timedOut != null) {
+            problem(Problem.of(timedOut.code, describe(timedOut.code, timedOut),
+                    admitted.requestId()), 0);
             return;
         }
         ServicePool.Choice choice = pool.choose(tried);
@@ -448,15 +456,13 @@ final class ProxyExchange implements AsyncListener {
                 if (!done.compareAndSet(false, true)) {
                     return;
                 }
-                if (failure == CLIENT_GONE) {
+                if (failure == CLIENT_GONE || failure == BODY_TOO_LARGE) {
+                    // Not the endpoint's fault; the client has its answer already.
                     attempt.abandoned();
                     return;
                 }
                 attempt.failed();
-                if (failure == BODY_TOO_LARGE) {
-                    return;
-                }
-                if (isConnectFailure(failure) && retryAllowed()) {
+                if (retryableFailure(failure) && retryAllowed()) {
                     retryLater();
                     return;
                 }
@@ -472,7 +478,7 @@ final class ProxyExchange implements AsyncListener {
             if (!done.compareAndSet(false, true)) {
                 return;
             }
-            if (failure == CLIENT_GONE) {
+            if (failure == CLIENT_GONE || failure == BODY_TOO_LARGE) {
                 attempt.abandoned();
                 return;
             }
@@ -481,6 +487,19 @@ final class ProxyExchange implements AsyncListener {
                     admitted.requestId(), service.name(), failure.toString());
             cutClient(status);
         }
+    }
+
+    /**
+     * A refused or failed connection; or, for an idempotent method, a connection closed or
+     * reset before the response headers (a pooled connection the upstream had just closed, an
+     * endpoint killed mid-request), which is safe to send again.
+     */
+    private boolean retryableFailure(Throwable failure) {
+        if (isConnectFailure(failure)) {
+            return true;
+        }
+        return !(failure instanceof Abort) && classify(failure) == ErrorCode.UPSTREAM_UNAVAILABLE
+                && io.gatehouse.upstream.RetryPolicy.DEFAULTS.retriesMethod(method);
     }
 
     private static boolean isConnectFailure(Throwable failure) {
@@ -519,13 +538,16 @@ final class ProxyExchange implements AsyncListener {
                 : "service '" + service.name() + "' could not be reached or broke the response";
     }
 
-    /** Fails the exchange from outside an attempt (total timeout). */
+    /**
+     * Fails the exchange from outside an attempt (the total timeout): an attempt in flight is
+     * aborted and its completion answers; between attempts, the answer is given here.
+     */
     private void fail(Abort reason) {
+        expired = reason;
         Try attempt = current;
-        if (attempt != null) {
+        if (attempt != null && !attempt.done.get()) {
             attempt.abort(reason);
-        }
-        if (attempt == null || !streaming) {
+        } else {
             problem(Problem.of(reason.code, describe(reason.code, reason), admitted.requestId()),
                     0);
         }
@@ -545,11 +567,11 @@ final class ProxyExchange implements AsyncListener {
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
     private void problem(Problem problem, long retryAfterSeconds) {
-        if (ended.get()) {
-            return;
-        }
         if (streaming || response.isCommitted()) {
             cutClient(response.getStatus());
+            return;
+        }
+        if (!ended.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -565,7 +587,7 @@ final class ProxyExchange implements AsyncListener {
         } catch (IOException | RuntimeException e) {
             LOG.debug("request {}: the problem could not be written", admitted.requestId(), e);
         }
-        end(Outcome.status(problem.status()));
+        complete(Outcome.status(problem.status()));
     }
 
     /**
@@ -587,9 +609,13 @@ final class ProxyExchange implements AsyncListener {
     }
 
     private void end(Outcome outcome) {
-        if (!ended.compareAndSet(false, true)) {
-            return;
+        if (ended.compareAndSet(false, true)) {
+            complete(outcome);
         }
+    }
+
+    /** Ends the asynchronous cycle and completes the grant; called once, by the winner. */
+    private void complete(Outcome outcome) {
         cancel(totalTimer);
         try {
             async.complete();

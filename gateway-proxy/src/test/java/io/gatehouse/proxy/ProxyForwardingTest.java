@@ -99,6 +99,38 @@ class ProxyForwardingTest {
 
     @ParameterizedTest
     @MethodSource("containers")
+    void aValidatedBodyIsReadWithoutAThreadThenForwardedWhole(ServletContainer container)
+            throws Exception {
+        try (Upstream upstream = new Upstream()) {
+            upstream.on("/chat", exchange -> {
+                long bytes = upstream.record(exchange);
+                Upstream.respond(exchange, 200, "text/plain", "got " + bytes);
+            });
+            Service svc = service(upstream).build();
+            Route chat = Route.builder("chat", "/chat").publicAccess()
+                    .validator(io.gatehouse.validate.JsonBodyValidator.builder().build())
+                    .target(Target.upstream("svc")).build();
+            try (ProxyHarness proxy = new ProxyHarness(container, List.of(svc), chat)) {
+                String json = "{\"prompt\":\"" + "p".repeat(5000) + "\"}";
+                HttpResponse<String> ok = proxy.client.send(HttpRequest.newBuilder(
+                        proxy.uri("/chat")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(ok.statusCode()).isEqualTo(200);
+                assertThat(ok.body()).isEqualTo("got " + json.length());
+                HttpResponse<String> invalid = proxy.client.send(HttpRequest.newBuilder(
+                        proxy.uri("/chat")).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(invalid.statusCode()).isEqualTo(400);
+                assertThat(upstream.hits("/chat")).isEqualTo(1);
+                await().untilAsserted(() -> assertThat(proxy.completed).hasValue(2));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
     void serverSentEventsArriveOneByOneWithTheGatewayHeadersFirst(ServletContainer container)
             throws Exception {
         Semaphore sendNext = new Semaphore(0);
@@ -193,6 +225,76 @@ class ProxyForwardingTest {
                     .doesNotContain("Exception");
             await().untilAsserted(() -> assertThat(proxy.completed).hasValue(1));
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
+    void repeatedFailuresOpenTheCircuitOrEjectEveryEndpoint(ServletContainer container)
+            throws Exception {
+        int deadPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            deadPort = probe.getLocalPort();
+        }
+        Service breaking = Service.builder("svc").endpoint("http://127.0.0.1:" + deadPort)
+                .retry(RetryPolicy.NONE)
+                .health(HealthCheck.DEFAULTS.withEjection(1000, Duration.ofSeconds(1)))
+                .circuitBreaker(new BreakerSettings(true, 50, 2, 2, Duration.ofSeconds(30), 1))
+                .build();
+        Service ejecting = Service.builder("other").endpoint("http://127.0.0.1:" + deadPort)
+                .retry(RetryPolicy.NONE).circuitBreaker(BreakerSettings.DISABLED)
+                .health(HealthCheck.DEFAULTS.withEjection(1, Duration.ofSeconds(30))).build();
+        try (ProxyHarness proxy = new ProxyHarness(container, List.of(breaking, ejecting),
+                route("breaking", "/breaking", Target.upstream("svc")),
+                route("ejecting", "/ejecting", Target.upstream("other")))) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(send(proxy, "/breaking").statusCode()).isEqualTo(502);
+            }
+            HttpResponse<String> open = send(proxy, "/breaking");
+            assertThat(open.statusCode()).isEqualTo(503);
+            assertThat(open.body()).contains("\"code\":\"CIRCUIT_OPEN\"");
+            assertThat(Long.parseLong(open.headers().firstValue("Retry-After").orElseThrow()))
+                    .isBetween(1L, 30L);
+
+            assertThat(send(proxy, "/ejecting").statusCode()).isEqualTo(502);
+            HttpResponse<String> none = send(proxy, "/ejecting");
+            assertThat(none.statusCode()).isEqualTo(503);
+            assertThat(none.body()).contains("\"code\":\"NO_HEALTHY_UPSTREAM\"");
+            assertThat(none.headers().firstValue("Retry-After")).contains("1");
+            await().untilAsserted(() -> assertThat(proxy.completed).hasValue(5));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
+    void theTotalTimeoutCutsAStreamThatHasStarted(ServletContainer container) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Upstream upstream = new Upstream()) {
+            upstream.on("/long", exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+                exchange.sendResponseHeaders(200, 0);
+                OutputStream out = exchange.getResponseBody();
+                out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                release.await(30, TimeUnit.SECONDS);
+                exchange.close();
+            });
+            Service svc = service(upstream).timeouts(Timeouts.DEFAULTS
+                    .withTotal(Duration.ofMillis(400))).build();
+            try (ProxyHarness proxy = new ProxyHarness(container, List.of(svc),
+                    route("long", "/long", Target.upstream("svc")))) {
+                String received = RawHttp.exchange(proxy.port(),
+                        "GET /long HTTP/1.1\r\nHost: x\r\n\r\n");
+                release.countDown();
+                assertThat(received).startsWith("HTTP/1.1 200").contains("data: first");
+                assertThat(received).doesNotContain("\r\n0\r\n\r\n");
+                await().untilAsserted(() -> assertThat(proxy.completed).hasValue(1));
+            }
+        }
+    }
+
+    private static HttpResponse<String> send(ProxyHarness proxy, String path) throws Exception {
+        return proxy.client.send(HttpRequest.newBuilder(proxy.uri(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @ParameterizedTest

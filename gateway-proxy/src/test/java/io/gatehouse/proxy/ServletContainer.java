@@ -88,7 +88,8 @@ sealed interface ServletContainer {
             filter.setName("gatehouse");
             filter.setInitParameters(deployment.initParameters());
             filter.setAsyncSupported(true);
-            context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
+            context.addFilter(filter, "/*",
+                    EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
             ServletHolder servlet = new ServletHolder("app", deployment.servlet());
             servlet.setAsyncSupported(true);
             context.addServlet(servlet, "/*");
@@ -161,6 +162,8 @@ sealed interface ServletContainer {
             FilterMap mapping = new FilterMap();
             mapping.setFilterName("gatehouse");
             mapping.addURLPattern("/*");
+            mapping.setDispatcher(DispatcherType.REQUEST.name());
+            mapping.setDispatcher(DispatcherType.ASYNC.name());
             context.addFilterMap(mapping);
             Tomcat.addServlet(context, "app", deployment.servlet()).setAsyncSupported(true);
             context.addServletMappingDecoded("/*", "app");

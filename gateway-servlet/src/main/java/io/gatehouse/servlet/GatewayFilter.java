@@ -11,8 +11,6 @@ import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.GatewayConfigException;
 import io.gatehouse.route.Route;
 import io.gatehouse.upstream.Target;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -42,9 +40,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Registration</h2>
  * Map the filter in front of everything the gateway guards ({@code /*}), before other filters,
- * for the {@code REQUEST} dispatcher type, with async support on. The gateway routes on the path
- * <em>inside</em> the web application: the request URI without the context path, still
- * percent-encoded ({@code /app/v1/x} deployed at {@code /app} is routed as {@code /v1/x}).
+ * for the {@code REQUEST} and {@code ASYNC} dispatcher types, with async support on: a body the
+ * gateway must check (validators, signatures, unknown length) is read without holding a
+ * container thread, and the filter continues the request in its own {@code ASYNC} dispatch.
+ * The gateway routes on the path <em>inside</em> the web application: the request URI without
+ * the context path, still percent-encoded ({@code /app/v1/x} deployed at {@code /app} is routed
+ * as {@code /v1/x}).
  *
  * <p>From {@code web.xml}, with a {@link GatewayFactory} that builds the gateway:
  * <pre>{@code
@@ -60,6 +61,8 @@ import org.slf4j.LoggerFactory;
  * <filter-mapping>
  *   <filter-name>gatehouse</filter-name>
  *   <url-pattern>/*</url-pattern>
+ *   <dispatcher>REQUEST</dispatcher>
+ *   <dispatcher>ASYNC</dispatcher>
  * </filter-mapping>
  * }</pre>
  * The filter takes its gateway from the first of these that is present:
@@ -84,7 +87,8 @@ import org.slf4j.LoggerFactory;
  * FilterRegistration.Dynamic gatehouse =
  *         servletContext.addFilter("gatehouse", new GatewayFilter(gateway));
  * gatehouse.setAsyncSupported(true);
- * gatehouse.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+ * gatehouse.addMappingForUrlPatterns(
+ *         EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
  * }</pre>
  *
  * <p>Embedded Jetty 12 (ee10):
@@ -92,7 +96,7 @@ import org.slf4j.LoggerFactory;
  * ServletContextHandler context = new ServletContextHandler("/");
  * FilterHolder gatehouse = new FilterHolder(new GatewayFilter(gateway));
  * gatehouse.setAsyncSupported(true);
- * context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST));
+ * context.addFilter(gatehouse, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
  * }</pre>
  *
  * <p>Embedded Tomcat 11 (the connector setting makes Tomcat wait for the application before
@@ -109,6 +113,8 @@ import org.slf4j.LoggerFactory;
  * FilterMap mapping = new FilterMap();
  * mapping.setFilterName("gatehouse");
  * mapping.addURLPattern("/*");
+ * mapping.setDispatcher("REQUEST");
+ * mapping.setDispatcher("ASYNC");
  * context.addFilterMap(mapping);
  * }</pre>
  *
@@ -133,6 +139,17 @@ import org.slf4j.LoggerFactory;
  * <p>Only {@code REQUEST} dispatches are admitted; forwards, includes, error and async dispatches
  * of an admitted request pass through, so one request is admitted and completed exactly once.
  *
+ * <h2>Slow clients and shutdown</h2>
+ * A body the gateway reads must arrive within {@value #BODY_DEADLINE_PARAMETER} milliseconds
+ * (init parameter, default 10000), or the client gets 408 {@code REQUEST_TIMEOUT} with
+ * {@code Connection: close}; a body that cannot be read (aborted upload, malformed chunking) gets
+ * 400 and a debug log line. A refusal decided before the body arrived first drains a small body
+ * (up to 64 KiB) or says {@code Connection: close}, so the client's next request on the
+ * connection never meets a reset. {@link #destroy()} drains the gateway
+ * ({@link Gateway#drain()}), after which every response says {@code Connection: close}, and
+ * waits up to {@value #DRAIN_PARAMETER} seconds (init parameter, default 20) for requests in
+ * flight to finish. Init parameters are read even when the gateway is passed to the constructor.
+ *
  * <p>Thread-safe, as the Servlet specification requires of filters.
  */
 public final class GatewayFilter implements Filter {
@@ -155,12 +172,26 @@ public final class GatewayFilter implements Filter {
      */
     public static final String ACTUAL_COST_ATTRIBUTE = "io.gatehouse.actualCost";
 
-    private static final Logger LOG = LoggerFactory.getLogger(GatewayFilter.class);
+    /** Init parameter: how long a body the gateway reads may take, in milliseconds. */
+    public static final String BODY_DEADLINE_PARAMETER = "gatehouse.bodyDeadlineMillis";
 
+    /** Init parameter: how long {@link #destroy()} waits for requests in flight, in seconds. */
+    public static final String DRAIN_PARAMETER = "gatehouse.drainSeconds";
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayFilter.class);
+    private static final long DEFAULT_BODY_DEADLINE_MILLIS = 10_000;
+    private static final long DEFAULT_DRAIN_SECONDS = 20;
+    /** The largest unread body drained before a refusal; larger ones close the connection. */
+    private static final int DRAIN_LIMIT = 64 * 1024;
+
+    private final InFlight inFlight = new InFlight();
     private volatile Gateway gateway;
     private volatile Forwarder forwarder;
     /** Whether this filter made {@link #forwarder} and so must close it. */
     private volatile boolean ownsForwarder;
+    private volatile PendingBody pendingBody =
+            new PendingBody(DEFAULT_BODY_DEADLINE_MILLIS, DRAIN_LIMIT, inFlight);
+    private volatile long drainSeconds = DEFAULT_DRAIN_SECONDS;
 
     /** For containers that instantiate the filter; the gateway comes from {@link #init}. */
     public GatewayFilter() {
@@ -190,6 +221,9 @@ public final class GatewayFilter implements Filter {
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
+        pendingBody = new PendingBody(positive(config, BODY_DEADLINE_PARAMETER,
+                DEFAULT_BODY_DEADLINE_MILLIS), DRAIN_LIMIT, inFlight);
+        drainSeconds = positive(config, DRAIN_PARAMETER, DEFAULT_DRAIN_SECONDS);
         if (gateway != null) {
             return;
         }
@@ -223,6 +257,47 @@ public final class GatewayFilter implements Filter {
                         : " (it holds a " + attribute.getClass().getName() + ")"));
     }
 
+    private static long positive(FilterConfig config, String name, long defaultValue)
+            throws ServletException {
+        String value = config.getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed > 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below, naming the parameter and the value.
+        }
+        throw new ServletException("init parameter " + name + " must be a positive whole number, "
+                + "was '" + value + "'");
+    }
+
+    /**
+     * Drains the gateway ({@link Gateway#drain()}) and waits, up to the drain time, for the
+     * requests in flight to finish, so their limits are released and their usage recorded.
+     */
+    @Override
+    public void destroy() {
+        Gateway current = gateway;
+        if (current == null) {
+            return;
+        }
+        current.drain();
+        try {
+            int left = inFlight.awaitIdle(drainSeconds * 1_000);
+            if (left > 0) {
+                LOG.warn("{} requests still in flight after draining for {} s", left,
+                        drainSeconds);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeForwarder();
+    }
+
     private Gateway fromFile(String path, String source, FilterConfig filterConfig)
             throws ServletException {
         try {
@@ -251,8 +326,7 @@ public final class GatewayFilter implements Filter {
     }
 
     /** Closes the forwarder this filter made from a configuration file, if any. */
-    @Override
-    public void destroy() {
+    private void closeForwarder() {
         Forwarder made = forwarder;
         if (ownsForwarder && made instanceof AutoCloseable closeable) {
             try {
@@ -311,8 +385,19 @@ public final class GatewayFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         if (!(request instanceof HttpServletRequest http)
-                || !(response instanceof HttpServletResponse httpResponse)
-                || request.getDispatcherType() != DispatcherType.REQUEST) {
+                || !(response instanceof HttpServletResponse httpResponse)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (request.getDispatcherType() != DispatcherType.REQUEST) {
+            if (request.getDispatcherType() == DispatcherType.ASYNC
+                    && request.getAttribute(PendingBody.RESUMED_ATTRIBUTE)
+                            instanceof PendingBody.Resumed resumed) {
+                // Our own re-dispatch after the body arrived: continue the admitted request.
+                request.removeAttribute(PendingBody.RESUMED_ATTRIBUTE);
+                proceed(resumed.admitted(), resumed.exchange(), http, httpResponse, chain);
+                return;
+            }
             chain.doFilter(request, response);
             return;
         }
@@ -324,6 +409,13 @@ public final class GatewayFilter implements Filter {
         Admission admission;
         try {
             admission = current.admit(exchange);
+            if (admission instanceof Admission.BodyNeeded needed) {
+                if (http.isAsyncSupported()) {
+                    pendingBody.read(needed, exchange, http, httpResponse);
+                    return;
+                }
+                admission = PendingBody.readBlocking(needed, exchange);
+            }
         } catch (RuntimeException e) {
             // admit() turns its own failures into rejections; this is a last line of defence
             // so that a broken plug-in never shows the client a container error page.
@@ -332,72 +424,61 @@ public final class GatewayFilter implements Filter {
                     "the gateway could not process this request", ""), ResponseHeaders.empty());
         }
         if (admission instanceof Admission.Admitted admitted) {
-            if (admitted.route().target() instanceof Target.Upstream) {
-                forward(admitted, exchange, http, httpResponse);
-                return;
-            }
             proceed(admitted, exchange, http, httpResponse, chain);
         } else {
-            reject((Admission.Rejected) admission, httpResponse);
-        }
-    }
-
-    private static void reject(Admission.Rejected rejected, HttpServletResponse response) {
-        if (response.isCommitted()) {
-            return;
-        }
-        byte[] body = rejected.problem().toJson();
-        try {
-            response.resetBuffer();
-            response.setStatus(rejected.problem().status());
-            rejected.headers().forEach(response::addHeader);
-            response.setContentType(Problem.MEDIA_TYPE);
-            response.setContentLength(body.length);
-            response.getOutputStream().write(body);
-            response.flushBuffer();
-        } catch (IOException | RuntimeException e) {
-            // The client went away or the container refused the write; there is nobody left
-            // to tell, and rethrowing would only produce an error page with a stack trace.
-            LOG.debug("request {}: the rejection could not be written",
-                    rejected.requestId(), e);
+            pendingBody.refuse((Admission.Rejected) admission, exchange, http, httpResponse,
+                    current.draining());
         }
     }
 
     /** Hands an upstream route's request to the forwarder, which then owns the response. */
     private void forward(Admission.Admitted admitted, ServletExchange exchange,
             HttpServletRequest request, HttpServletResponse response) {
+        Grant grant = inFlight.track(admitted.grant());
         Forwarder current = forwarder;
         if (current == null) {
             LOG.error("route {} targets an upstream service, but this filter has no forwarder",
                     admitted.route().id());
-            admitted.grant().complete(Outcome.status(500));
-            reject(new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
+            grant.complete(Outcome.status(500));
+            ProblemResponses.write(new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
                     "this route cannot be served: no forwarder is configured",
-                    admitted.requestId()), admitted.headers()), response);
+                    admitted.requestId()), admitted.headers()), response, false);
             return;
         }
-        request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
+        Admission.Admitted tracked = new Admission.Admitted(admitted.request(),
+                admitted.route(), admitted.principal(), grant, admitted.headers());
+        request.setAttribute(ADMISSION_ATTRIBUTE, tracked);
         try {
-            current.forward(admitted, request, response, exchange.bodyPrefix(),
+            current.forward(tracked, request, response, exchange.bodyPrefix(),
                     exchange.bodyComplete());
         } catch (RuntimeException e) {
             // A forwarder reports failures on the response; this is a last line of defence.
             LOG.error("request {}: the forwarder failed", admitted.requestId(), e);
-            admitted.grant().complete(Outcome.status(500));
+            grant.complete(Outcome.status(500));
             if (!request.isAsyncStarted()) {
-                reject(new Admission.Rejected(Problem.of(ErrorCode.INTERNAL_ERROR,
-                        "the gateway could not forward this request", admitted.requestId()),
-                        admitted.headers()), response);
+                ProblemResponses.write(new Admission.Rejected(Problem.of(
+                        ErrorCode.INTERNAL_ERROR, "the gateway could not forward this request",
+                        admitted.requestId()), admitted.headers()), response, false);
             }
         }
     }
 
-    private static void proceed(Admission.Admitted admitted, ServletExchange exchange,
+    private void proceed(Admission.Admitted admitted, ServletExchange exchange,
             HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        Grant grant = admitted.grant();
+        if (admitted.route().target() instanceof Target.Upstream) {
+            // Also reached from the re-dispatch after a body was read without a thread: the
+            // forwarder then sends the buffered body.
+            forward(admitted, exchange, request, response);
+            return;
+        }
+        Grant grant = inFlight.track(admitted.grant());
         // Before the chain, so a streamed response carries them ahead of its first byte.
         admitted.headers().forEach(response::addHeader);
+        if (gateway.draining()) {
+            // Shutting down: this connection's next request should go to another instance.
+            response.setHeader("Connection", "close");
+        }
         request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
         HttpServletRequest forward =
                 exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request;
@@ -420,48 +501,6 @@ public final class GatewayFilter implements Filter {
     }
 
     private static long actualCost(ServletRequest request) {
-        return request.getAttribute(ACTUAL_COST_ATTRIBUTE) instanceof Long cost && cost >= 0
-                ? cost : -1;
-    }
-
-    /** Completes the grant when an asynchronous response ends, however it ends. Thread-safe. */
-    private static final class CompletingListener implements AsyncListener {
-        private final Grant grant;
-        private final HttpServletRequest request;
-        private final HttpServletResponse response;
-
-        CompletingListener(Grant grant, HttpServletRequest request, HttpServletResponse response) {
-            this.grant = grant;
-            this.request = request;
-            this.response = response;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            grant.complete(new Outcome(response.getStatus(), actualCost(request)));
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            failed();
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            failed();
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // A new async cycle of the same request: stay registered for its end.
-            event.getAsyncContext().addListener(this);
-        }
-
-        private void failed() {
-            // The container answers an unhandled timeout or error with 500 unless the
-            // application's own listener (called before this one) set an error status.
-            int status = response.getStatus();
-            grant.complete(new Outcome(status >= 400 ? status : 500, actualCost(request)));
-        }
+        return CompletingListener.actualCost(request);
     }
 }

@@ -105,6 +105,31 @@ final class ServletExchange implements Exchange {
         return declared;
     }
 
+    /**
+     * Whether the body is buffered (or there is none), so {@link #readBody} returns at once.
+     * Until then the gateway answers {@link io.gatehouse.Admission.BodyNeeded} rather than
+     * reading on a container thread.
+     */
+    @Override
+    public boolean bodyReady() {
+        return bodyPrefix != null || contentLength() == 0;
+    }
+
+    /**
+     * Hands over the body read asynchronously: {@code body} is what arrived (at most the
+     * gateway's limit plus one byte) and {@code complete} whether its end was seen.
+     */
+    void bodyArrived(byte[] body, boolean complete) {
+        bodyPrefix = body;
+        bodyComplete = complete;
+        streamOpened = true;
+    }
+
+    /** Whether the whole body is consumed (or there is none): nothing is left unread. */
+    boolean bodyFullyRead() {
+        return contentLength() == 0 || (bodyPrefix != null && bodyComplete);
+    }
+
     @Override
     public byte[] readBody(int maxBytes) throws IOException {
         if (maxBytes < 0) {
