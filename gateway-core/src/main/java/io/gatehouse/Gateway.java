@@ -10,6 +10,7 @@ import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
 import io.gatehouse.route.Router;
+import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
 import java.io.IOException;
@@ -191,15 +192,22 @@ public final class Gateway {
     /**
      * Whether deciding on this request reads its body: validators need it, a signature may
      * cover it ({@code Content-Digest}), and a body of unknown length must be measured against
-     * the route's limit. A body declared longer than the limit is refused without reading it.
+     * the route's limit, unless the route forwards upstream, where the forwarder measures it as
+     * it streams. A body declared longer than the limit is refused without reading it.
      */
     private static boolean readsBody(Exchange exchange, Route route) {
         long declaredLength = exchange.contentLength();
         if (declaredLength == 0 || declaredLength > route.maxBodyBytes()) {
             return false;
         }
-        return declaredLength < 0 || !route.validators().isEmpty()
+        return declaredLength < 0 && measuresUnknownLength(route)
+                || !route.validators().isEmpty()
                 || exchange.header("Signature-Input") != null;
+    }
+
+    /** Whether a body of unknown length is read at admission to hold it to the route's limit. */
+    private static boolean measuresUnknownLength(Route route) {
+        return !(route.target() instanceof Target.Upstream);
     }
 
     /** Authentication, authorization, limits and validation: the decision past routing. */
@@ -261,7 +269,8 @@ public final class Gateway {
         }
         // A declared length within the limit is enforced by the container, so the body is only
         // read when a validator needs it: uploads to routes without validators stream through.
-        boolean mustRead = declaredLength < 0 || !route.validators().isEmpty();
+        boolean mustRead = declaredLength < 0 && measuresUnknownLength(route)
+                || !route.validators().isEmpty();
         if (mustRead && request.body(maxBody).length > maxBody) {
             return tooLarge(request, maxBody);
         }

@@ -292,6 +292,55 @@ class ProxyForwardingTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("containers")
+    void activeProbesTakeAnEndpointOutAndBackIn(ServletContainer container) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean healthy =
+                new java.util.concurrent.atomic.AtomicBoolean(false);
+        try (Upstream upstream = new Upstream()) {
+            upstream.on("/health", exchange -> Upstream.respond(exchange,
+                    healthy.get() ? 200 : 503, "text/plain", "probe"));
+            Service svc = service(upstream).health(HealthCheck.DEFAULTS.withProbe("/health",
+                    Duration.ofMillis(50), Duration.ofSeconds(1))).build();
+            try (ProxyHarness proxy = new ProxyHarness(container, List.of(svc),
+                    route("probed", "/probed", Target.upstream("svc")))) {
+                await().untilAsserted(() -> assertThat(upstream.hits("/health")).isPositive());
+                await().untilAsserted(() -> assertThat(send(proxy, "/probed").body())
+                        .contains("\"code\":\"NO_HEALTHY_UPSTREAM\""));
+                assertThat(upstream.hits("/probed")).isZero();
+                healthy.set(true);
+                await().untilAsserted(() -> assertThat(send(proxy, "/probed").statusCode())
+                        .isEqualTo(200));
+                assertThat(upstream.hits("/probed")).isPositive();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
+    void aStreamedBodyOverTheRouteLimitGets413(ServletContainer container) throws Exception {
+        try (Upstream upstream = new Upstream()) {
+            upstream.on("/upload", exchange -> {
+                upstream.record(exchange);
+                Upstream.respond(exchange, 200, "text/plain", "stored");
+            });
+            Service svc = service(upstream).build();
+            Route upload = Route.builder("upload", "/upload").publicAccess().maxBodyBytes(1000)
+                    .target(Target.upstream("svc")).build();
+            try (ProxyHarness proxy = new ProxyHarness(container, List.of(svc), upload)) {
+                byte[] body = new byte[50_000];
+                HttpResponse<String> response = proxy.client.send(HttpRequest.newBuilder(
+                        proxy.uri("/upload")).POST(HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofByteArray(body))).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).isEqualTo(413);
+                assertThat(response.body()).contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
+                assertThat(upstream.seen).noneMatch(seen -> seen.bodyBytes() > 1000);
+                await().untilAsserted(() -> assertThat(proxy.completed).hasValue(1));
+            }
+        }
+    }
+
     private static HttpResponse<String> send(ProxyHarness proxy, String path) throws Exception {
         return proxy.client.send(HttpRequest.newBuilder(proxy.uri(path)).build(),
                 HttpResponse.BodyHandlers.ofString());
