@@ -131,7 +131,7 @@ public final class ProxyLoadTargets {
         ServletContextHandler context = new ServletContextHandler("/");
         FilterHolder filter = new FilterHolder(new GatewayFilter(gateway, forwarder));
         filter.setAsyncSupported(true);
-        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         // Only requests the filter does not forward reach it: they get the servlet's 405/404.
         context.addServlet(new ServletHolder(new HttpServlet() { }), "/*");
         return new Served(context, key);
