@@ -3,10 +3,10 @@ package io.gatehouse.upstream;
 import io.gatehouse.Exchange;
 import io.gatehouse.GatewayRequest;
 import io.gatehouse.ResponseHeaders;
+import io.gatehouse.observe.TraceContext;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
 /**
@@ -40,7 +40,6 @@ public final class ForwardedHeaders {
     private static final Set<String> REBUILT = Set.of("host", "content-length", "expect",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
             "x-request-id", "traceparent", "tracestate");
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private ForwardedHeaders() {
     }
@@ -125,15 +124,12 @@ public final class ForwardedHeaders {
         sink.accept("Forwarded", forwarded.toString());
 
         sink.accept("X-Request-ID", request.requestId());
-        String traceparent = exchange.header("traceparent");
-        if (traceparent != null && validTraceparent(traceparent)) {
-            sink.accept("traceparent", traceparent);
-            String tracestate = joined(exchange, "tracestate");
-            if (tracestate != null) {
-                sink.accept("tracestate", tracestate);
-            }
-        } else {
-            sink.accept("traceparent", newTraceparent());
+        // The gateway's own span is the upstream call's parent: the trace id in the gateway's
+        // access log and problems is the one the upstream sees.
+        TraceContext trace = request.trace();
+        sink.accept(TraceContext.TRACEPARENT, trace.traceparent());
+        if (!trace.tracestate().isEmpty()) {
+            sink.accept(TraceContext.TRACESTATE, trace.tracestate());
         }
         service.credential().ifPresent(credential ->
                 sink.accept(credential.header(), credential.value()));
@@ -151,65 +147,6 @@ public final class ForwardedHeaders {
         String lower = name.toLowerCase(Locale.ROOT);
         return !HOP_BY_HOP.contains(lower) && !connectionTokens.contains(lower)
                 && gatewayHeaders.get(name) == null;
-    }
-
-    /** Whether {@code value} is a W3C {@code traceparent} this gateway may propagate. */
-    static boolean validTraceparent(String value) {
-        if (value.length() < 55 || value.charAt(2) != '-' || value.charAt(35) != '-'
-                || value.charAt(52) != '-' || !hex(value, 0, 2) || !hex(value, 3, 35)
-                || !hex(value, 36, 52) || !hex(value, 53, 55)) {
-            return false;
-        }
-        if (value.startsWith("ff") || value.startsWith("00") && value.length() != 55) {
-            return false;
-        }
-        return !allZero(value, 3, 35) && !allZero(value, 36, 52);
-    }
-
-    private static boolean hex(String value, int from, int to) {
-        for (int i = from; i < to; i++) {
-            char c = value.charAt(i);
-            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allZero(String value, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (value.charAt(i) != '0') {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** A new sampled trace: version 00, random trace id and parent id. */
-    static String newTraceparent() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] text = "00-00000000000000000000000000000000-0000000000000000-01".toCharArray();
-        long high;
-        long low;
-        do {
-            high = random.nextLong();
-            low = random.nextLong();
-        } while (high == 0 && low == 0);
-        writeHex(text, 3, high);
-        writeHex(text, 19, low);
-        long parent;
-        do {
-            parent = random.nextLong();
-        } while (parent == 0);
-        writeHex(text, 36, parent);
-        return new String(text);
-    }
-
-    private static void writeHex(char[] text, int at, long value) {
-        for (int i = 15; i >= 0; i--) {
-            text[at + i] = HEX[(int) (value & 0xf)];
-            value >>>= 4;
-        }
     }
 
     private static String joined(Exchange exchange, String name) {
