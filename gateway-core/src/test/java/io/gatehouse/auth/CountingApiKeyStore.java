@@ -5,14 +5,18 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Wraps a store and counts hash lookups, to prove when a request never reached the store. */
-class CountingApiKeyStore implements ApiKeyStore {
+/**
+ * Wraps a store and counts hash lookups, to prove when a request never reached the store. Part
+ * of core's test kit, so other stores' tests count the same way. Thread-safe if the delegate is.
+ */
+public class CountingApiKeyStore implements ApiKeyStore {
 
     final ApiKeyStore delegate;
-    final AtomicInteger hashLookups = new AtomicInteger();
+    /** How many times {@link #findByHash} was asked. */
+    public final AtomicInteger hashLookups = new AtomicInteger();
     final AtomicInteger recordedUses = new AtomicInteger();
 
-    CountingApiKeyStore(ApiKeyStore delegate) {
+    public CountingApiKeyStore(ApiKeyStore delegate) {
         this.delegate = delegate;
     }
 

@@ -8,19 +8,15 @@ import io.gatehouse.ErrorCode;
 import io.gatehouse.Gateway;
 import io.gatehouse.TestExchange;
 import io.gatehouse.auth.ApiKeyManager;
-import io.gatehouse.auth.ApiKeyRecord;
 import io.gatehouse.auth.ApiKeySpec;
-import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.AuthFailureGuard;
+import io.gatehouse.auth.CountingApiKeyStore;
 import io.gatehouse.auth.SecurityEvents;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -41,7 +37,7 @@ class RedisAuthFailureGuardTest {
         try (UnifiedJedis jedis = RedisConnections.parse(REDIS.server().url())
                 .commandTimeout(Duration.ofSeconds(2)).build();
                 RedisApiKeyStore redisStore = RedisApiKeyStore.builder(jedis).build()) {
-            CountingStore store = new CountingStore(redisStore);
+            CountingApiKeyStore store = new CountingApiKeyStore(redisStore);
             ApiKeyManager keys = ApiKeyManager.builder(store).events(SecurityEvents.none())
                     .build();
             keys.importKey("valid_key_alice", ApiKeySpec.of("alice", "free"));
@@ -67,42 +63,6 @@ class RedisAuthFailureGuardTest {
             Admission other = gateway.admit(TestExchange.request("GET", "/api")
                     .header("X-API-Key", "valid_key_alice").from("203.0.113.21"));
             assertThat(other).isInstanceOf(Admission.Admitted.class);
-        }
-    }
-
-    /** Counts hash lookups on their way to Redis. */
-    private static final class CountingStore implements ApiKeyStore {
-        private final ApiKeyStore delegate;
-        private final AtomicInteger hashLookups = new AtomicInteger();
-
-        CountingStore(ApiKeyStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<ApiKeyRecord> findByHash(String hash) {
-            hashLookups.incrementAndGet();
-            return delegate.findByHash(hash);
-        }
-
-        @Override
-        public Optional<ApiKeyRecord> findById(String keyId) {
-            return delegate.findById(keyId);
-        }
-
-        @Override
-        public void save(ApiKeyRecord record) {
-            delegate.save(record);
-        }
-
-        @Override
-        public List<ApiKeyRecord> list() {
-            return delegate.list();
-        }
-
-        @Override
-        public void recordUse(String keyId, Instant at) {
-            delegate.recordUse(keyId, at);
         }
     }
 }
