@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.FakeMicroClock;
 import io.gatehouse.limit.LimitRule;
@@ -69,7 +69,8 @@ class GatewayMetersTest {
     }
 
     private static LimitRule perHour(String name, long limit) {
-        return LimitRule.builder(name, Algorithm.FIXED_WINDOW).limit(limit, Duration.ofHours(1))
+        return LimitRule.builder(name, LimitAlgorithm.FIXED_WINDOW)
+                .limit(limit, Duration.ofHours(1))
                 .countRequests().build();
     }
 
@@ -163,7 +164,7 @@ class GatewayMetersTest {
 
     @Test
     void limitVerdictsAreCountedPerLimitIncludingShadowRefusals() {
-        LimitRule shadow = LimitRule.builder("trial", Algorithm.FIXED_WINDOW)
+        LimitRule shadow = LimitRule.builder("trial", LimitAlgorithm.FIXED_WINDOW)
                 .limit(1, Duration.ofHours(1)).countRequests().shadow(true).build();
         Gateway gateway = gateway(perHour("per-hour", 2), shadow);
 
@@ -206,7 +207,7 @@ class GatewayMetersTest {
             public void release(Permit permit, String leaseId) {
             }
         };
-        LimitRule local = LimitRule.builder("per-hour", Algorithm.FIXED_WINDOW)
+        LimitRule local = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                 .limit(5, Duration.ofHours(1)).countRequests()
                 .failurePolicy(FailurePolicy.LOCAL_FALLBACK).build();
         Gateway gateway = gateway(broken, local);

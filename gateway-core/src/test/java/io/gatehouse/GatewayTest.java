@@ -401,7 +401,7 @@ class GatewayTest {
     @Test
     void aRouteWithLimitsButNoRateLimiterIsABuildError() {
         io.gatehouse.limit.LimitRule twoPerMinute = io.gatehouse.limit.LimitRule.builder(
-                        "per-minute", io.gatehouse.limit.Algorithm.FIXED_WINDOW)
+                        "per-minute", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
                 .limit(2, java.time.Duration.ofMinutes(1)).build();
         Router routes = Router.of(List.of(health,
                 Route.builder("chat", "/chat").publicAccess().limit(twoPerMinute).build()));

@@ -82,7 +82,7 @@ public class GatewayAdmitBenchmark {
         }
 
         private static LimitRule rule(String name, long limit, Duration period) {
-            return LimitRule.builder(name, io.gatehouse.limit.Algorithm.TOKEN_BUCKET)
+            return LimitRule.builder(name, io.gatehouse.limit.LimitAlgorithm.TOKEN_BUCKET)
                     .limit(limit, period).scope(KeyScope.CLIENT_ADDRESS).build();
         }
 

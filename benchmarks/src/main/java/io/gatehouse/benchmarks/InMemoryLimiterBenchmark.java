@@ -1,6 +1,6 @@
 package io.gatehouse.benchmarks;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStore;
 import io.gatehouse.limit.LimitStores;
@@ -70,7 +70,7 @@ public class InMemoryLimiterBenchmark {
                             Duration.ofSeconds(1)), hot, 1),
                     new Permit(LimitRule.fixedWindow("fixed", 5_000_000_000L,
                             Duration.ofSeconds(1)), hot, 1));
-            LimitRule once = LimitRule.builder("once", Algorithm.TOKEN_BUCKET)
+            LimitRule once = LimitRule.builder("once", LimitAlgorithm.TOKEN_BUCKET)
                     .limit(1, Duration.ofDays(400)).build();
             exhausted = List.of(new Permit(once, hot, 1));
             require(store.tryConsume(oneLimit, LEASE), "one limit admits");

@@ -1,6 +1,6 @@
 package io.gatehouse.benchmarks;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.Permit;
 import java.io.BufferedReader;
@@ -75,15 +75,15 @@ public final class RedisCommandsPerDecision {
             throws Exception {
         System.out.printf("%n%-16s %9s %13s %13s %9s%n", "algorithm", "decisions",
                 "admitted us", "refused us", "ratio");
-        for (Algorithm algorithm : Algorithm.values()) {
-            Duration period = algorithm == Algorithm.CONCURRENCY
+        for (LimitAlgorithm algorithm : LimitAlgorithm.values()) {
+            Duration period = algorithm == LimitAlgorithm.CONCURRENCY
                     ? Duration.ofMinutes(10) : Duration.ofHours(1);
             LimitRule roomy = LimitRule.builder("admits", algorithm)
                     .limit(100_000, period)
                     .build();
             // A week: nothing refills or rolls over while a slow machine fills the limit.
             LimitRule exhausted = LimitRule.builder("refuses", algorithm)
-                    .limit(HELD, algorithm == Algorithm.CONCURRENCY ? period : Duration.ofDays(7))
+                    .limit(HELD, algorithm == LimitAlgorithm.CONCURRENCY ? period : Duration.ofDays(7))
                     .build();
             List<Permit> admits = List.of(new Permit(roomy, "admitted-" + algorithm, 1));
             List<Permit> refuses = List.of(new Permit(exhausted, "refused-" + algorithm, 1));
@@ -93,7 +93,7 @@ public final class RedisCommandsPerDecision {
             }
             RedisScenarios.require(!redis.store.tryConsume(refuses, "over"), "refuses");
             // Admitted calls of a log or leases add entries: as few as the refused side holds.
-            int calls = algorithm == Algorithm.SLIDING_LOG || algorithm == Algorithm.CONCURRENCY
+            int calls = algorithm == LimitAlgorithm.SLIDING_LOG || algorithm == LimitAlgorithm.CONCURRENCY
                     ? Math.min(decisions, HELD) : decisions;
             double admitted = serverMicrosPerCall(redis, calls,
                     i -> redis.store.tryConsume(admits, "lease-" + i));

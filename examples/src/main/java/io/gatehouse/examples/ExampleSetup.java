@@ -8,7 +8,7 @@ import io.gatehouse.auth.AuthFailureGuard;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.NewApiKey;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStores;
@@ -191,7 +191,7 @@ final class ExampleSetup {
     }
 
     private static Tier perHour(String name, long requests, FailurePolicy policy) {
-        return Tier.of(name, LimitRule.builder("per-hour", Algorithm.SLIDING_LOG)
+        return Tier.of(name, LimitRule.builder("per-hour", LimitAlgorithm.SLIDING_LOG)
                 .limit(requests, Duration.ofHours(1))
                 .failurePolicy(policy)
                 .build());

@@ -11,7 +11,7 @@ import io.gatehouse.Gateway;
 import io.gatehouse.Outcome;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Principal;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.Tier;
@@ -68,10 +68,10 @@ class GrafanaDashboardTest {
         try (RedisProcess redis = RedisProcess.start(redisDir);
                 RedisBackend backend = RedisBackend.connect(redis.url())) {
             backend.bindTo(registry);
-            LimitRule perHour = LimitRule.builder("per-hour", Algorithm.FIXED_WINDOW)
+            LimitRule perHour = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                     .limit(1, Duration.ofHours(1)).countRequests()
                     .failurePolicy(FailurePolicy.LOCAL_FALLBACK).build();
-            LimitRule shadow = LimitRule.builder("trial", Algorithm.FIXED_WINDOW)
+            LimitRule shadow = LimitRule.builder("trial", LimitAlgorithm.FIXED_WINDOW)
                     .limit(1, Duration.ofHours(1)).countRequests().shadow(true).build();
             Principal alice = new Principal("alice", "free", Set.of(), Set.of(), "k1");
             Gateway gateway = Gateway.builder(Router.of(List.of(

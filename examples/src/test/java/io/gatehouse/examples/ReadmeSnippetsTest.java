@@ -38,7 +38,7 @@ import io.gatehouse.auth.SignatureAlgorithm;
 import io.gatehouse.auth.SignatureAuthenticator;
 import io.gatehouse.auth.SignatureKey;
 import io.gatehouse.auth.SignatureKeyResolver;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.KeyScope;
 import io.gatehouse.limit.LimitRule;
@@ -327,20 +327,20 @@ class ReadmeSnippetsTest {
     @Test
     void ruleBuildersBuildTheDocumentedRules() {
         // README:limits-rules
-        LimitRule perSecond = LimitRule.builder("per-second", Algorithm.TOKEN_BUCKET)
+        LimitRule perSecond = LimitRule.builder("per-second", LimitAlgorithm.TOKEN_BUCKET)
                 .limit(5, Duration.ofSeconds(1))
                 .burst(20)
                 .countRequests()
                 .build();
-        LimitRule exact = LimitRule.builder("per-10s", Algorithm.SLIDING_LOG)
+        LimitRule exact = LimitRule.builder("per-10s", LimitAlgorithm.SLIDING_LOG)
                 .limit(20, Duration.ofSeconds(10))
                 .countRequests()
                 .build();
-        LimitRule monthlyTokens = LimitRule.builder("tokens-per-month", Algorithm.FIXED_WINDOW)
+        LimitRule monthlyTokens = LimitRule.builder("tokens-per-month", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(2_000_000, ChronoUnit.MONTHS, ZoneId.of("Europe/Berlin"))
                 .failurePolicy(FailurePolicy.FAIL_CLOSED)
                 .build();
-        LimitRule perAddress = LimitRule.builder("per-address", Algorithm.FIXED_WINDOW)
+        LimitRule perAddress = LimitRule.builder("per-address", LimitAlgorithm.FIXED_WINDOW)
                 .limit(100, Duration.ofMinutes(1))
                 .scope(KeyScope.CLIENT_ADDRESS)
                 .countRequests()
@@ -404,7 +404,7 @@ class ReadmeSnippetsTest {
                 .authenticator(keys.authenticator())
                 .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory(clock))
                         .clock(clock)
-                        .tier(Tier.of("trial", LimitRule.builder("one", Algorithm.FIXED_WINDOW)
+                        .tier(Tier.of("trial", LimitRule.builder("one", LimitAlgorithm.FIXED_WINDOW)
                                 .limit(1, Duration.ofMinutes(1)).shadow(true).build()))
                         .build())
                 .build();

@@ -1,7 +1,7 @@
 package io.gatehouse.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.KeyScope;
 import io.gatehouse.limit.LimitRule;
@@ -80,10 +80,10 @@ final class LimitSection {
         ConfigReader.requireMapping(node, where, RULE_KEYS);
         String name = reader.requiredText(node, "name", where);
         boolean calendar = node.has("calendar");
-        Algorithm algorithm = node.has("algorithm")
+        LimitAlgorithm algorithm = node.has("algorithm")
                 ? reader.choice(node.get("algorithm"), where + ".algorithm",
-                        EnumSet.allOf(Algorithm.class))
-                : calendar ? Algorithm.FIXED_WINDOW : Algorithm.TOKEN_BUCKET;
+                        EnumSet.allOf(LimitAlgorithm.class))
+                : calendar ? LimitAlgorithm.FIXED_WINDOW : LimitAlgorithm.TOKEN_BUCKET;
         LimitRule.Builder rule;
         try {
             rule = LimitRule.builder(name, algorithm);
@@ -99,7 +99,7 @@ final class LimitSection {
                 throw new GatewayConfigException(where + ".period: a calendar limit counts per "
                         + "calendar day, week or month and takes no period");
             }
-            if (algorithm != Algorithm.FIXED_WINDOW) {
+            if (algorithm != LimitAlgorithm.FIXED_WINDOW) {
                 throw new GatewayConfigException(where + ".calendar: calendar windows apply to "
                         + "fixed_window limits only, not " + algorithm.name().toLowerCase(
                                 java.util.Locale.ROOT));

@@ -71,7 +71,7 @@ final class FallbackLimits {
             Permit permit = permits.get(i);
             LimitRule rule = permit.rule();
             if (rule.failurePolicy() != FailurePolicy.LOCAL_FALLBACK
-                    || rule.algorithm() == Algorithm.CONCURRENCY) {
+                    || rule.algorithm() == LimitAlgorithm.CONCURRENCY) {
                 continue;
             }
             if (now == Long.MIN_VALUE) {
@@ -133,7 +133,7 @@ final class FallbackLimits {
 
     /** The capacity a client sees: a token bucket's burst, else the limit. */
     private static long capacity(LimitRule rule) {
-        return rule.algorithm() == Algorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
+        return rule.algorithm() == LimitAlgorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
     }
 
     /** The local state of one outage. */
@@ -151,7 +151,7 @@ final class FallbackLimits {
          * instance's share; concurrent first decisions of one key wait for it.
          */
         void seed(Permit local, LimitRule original) {
-            if (local.rule().algorithm() == Algorithm.CONCURRENCY) {
+            if (local.rule().algorithm() == LimitAlgorithm.CONCURRENCY) {
                 return;
             }
             seeded.get(List.of(local.rule(), local.key()), ignored -> {

@@ -285,7 +285,7 @@ final class InMemoryLimitStore implements LimitStore {
     @Override
     public void settle(Permit permit, long actualCost) {
         long delta = actualCost - permit.cost();
-        if (delta == 0 || permit.rule().algorithm() == Algorithm.CONCURRENCY) {
+        if (delta == 0 || permit.rule().algorithm() == LimitAlgorithm.CONCURRENCY) {
             return;
         }
         while (true) {
@@ -306,7 +306,7 @@ final class InMemoryLimitStore implements LimitStore {
 
     @Override
     public void release(Permit permit, String leaseId) {
-        if (permit.rule().algorithm() != Algorithm.CONCURRENCY) {
+        if (permit.rule().algorithm() != LimitAlgorithm.CONCURRENCY) {
             return;
         }
         KeyStates holder = keys.getIfPresent(permit.key());

@@ -23,7 +23,7 @@ public final class LimitRule {
     static final long MAX_STATE = 1L << 51;
 
     private final String name;
-    private final Algorithm algorithm;
+    private final LimitAlgorithm algorithm;
     private final long limit;
     private final Duration period;
     private final long periodMicros;
@@ -58,11 +58,11 @@ public final class LimitRule {
         this.shadow = builder.shadow;
         this.calendarUnit = builder.calendarUnit;
         this.zone = builder.zone;
-        this.countRequests = builder.countRequests || algorithm == Algorithm.CONCURRENCY;
+        this.countRequests = builder.countRequests || algorithm == LimitAlgorithm.CONCURRENCY;
         long gcd = gcd(limit, periodMicros);
         this.tokenUnit = periodMicros / gcd;
         this.refillRate = limit / gcd;
-        this.capacityScaled = algorithm == Algorithm.TOKEN_BUCKET ? burst * tokenUnit : 0;
+        this.capacityScaled = algorithm == LimitAlgorithm.TOKEN_BUCKET ? burst * tokenUnit : 0;
         this.idleMicros = switch (algorithm) {
             // From the deepest debt (-cap) to full takes 2 * cap / rate.
             case TOKEN_BUCKET -> (2 * capacityScaled + refillRate - 1) / refillRate;
@@ -83,33 +83,33 @@ public final class LimitRule {
     }
 
     /** Starts a rule named {@code name} (used in headers, problems and metrics). */
-    public static Builder builder(String name, Algorithm algorithm) {
+    public static Builder builder(String name, LimitAlgorithm algorithm) {
         return new Builder(name, algorithm);
     }
 
     /** A token bucket of {@code limit} per {@code period}, burst equal to the limit. */
     public static LimitRule tokenBucket(String name, long limit, Duration period) {
-        return builder(name, Algorithm.TOKEN_BUCKET).limit(limit, period).build();
+        return builder(name, LimitAlgorithm.TOKEN_BUCKET).limit(limit, period).build();
     }
 
     /** A fixed window of {@code limit} per epoch-aligned {@code period}. */
     public static LimitRule fixedWindow(String name, long limit, Duration period) {
-        return builder(name, Algorithm.FIXED_WINDOW).limit(limit, period).build();
+        return builder(name, LimitAlgorithm.FIXED_WINDOW).limit(limit, period).build();
     }
 
     /** An exact sliding log of {@code limit} per {@code period}. */
     public static LimitRule slidingLog(String name, long limit, Duration period) {
-        return builder(name, Algorithm.SLIDING_LOG).limit(limit, period).build();
+        return builder(name, LimitAlgorithm.SLIDING_LOG).limit(limit, period).build();
     }
 
     /** At most {@code limit} requests in flight; unreleased leases expire after {@code period}. */
     public static LimitRule concurrency(String name, long limit, Duration leaseExpiry) {
-        return builder(name, Algorithm.CONCURRENCY).limit(limit, leaseExpiry).build();
+        return builder(name, LimitAlgorithm.CONCURRENCY).limit(limit, leaseExpiry).build();
     }
 
     /** A sliding window counter of {@code limit} per {@code period}. */
     public static LimitRule slidingWindow(String name, long limit, Duration period) {
-        return builder(name, Algorithm.SLIDING_WINDOW).limit(limit, period).build();
+        return builder(name, LimitAlgorithm.SLIDING_WINDOW).limit(limit, period).build();
     }
 
     /** The rule's name, e.g. {@code per-hour}. */
@@ -117,16 +117,16 @@ public final class LimitRule {
         return name;
     }
 
-    public Algorithm algorithm() {
+    public LimitAlgorithm algorithm() {
         return algorithm;
     }
 
-    /** Units allowed per period (requests in flight for {@link Algorithm#CONCURRENCY}). */
+    /** Units allowed per period (requests in flight for {@link LimitAlgorithm#CONCURRENCY}). */
     public long limit() {
         return limit;
     }
 
-    /** The window or refill period (lease expiry for {@link Algorithm#CONCURRENCY}). */
+    /** The window or refill period (lease expiry for {@link LimitAlgorithm#CONCURRENCY}). */
     public Duration period() {
         return period;
     }
@@ -247,7 +247,7 @@ public final class LimitRule {
         } else {
             builder.limit(share, period);
         }
-        if (algorithm == Algorithm.TOKEN_BUCKET) {
+        if (algorithm == LimitAlgorithm.TOKEN_BUCKET) {
             builder.burst((burst + instances - 1) / instances);
         }
         if (countRequests) {
@@ -288,7 +288,7 @@ public final class LimitRule {
     /** Collects a rule's settings. Not thread-safe. */
     public static final class Builder {
         private final String name;
-        private final Algorithm algorithm;
+        private final LimitAlgorithm algorithm;
         private long limit = -1;
         private Duration period;
         private long burst;
@@ -299,7 +299,7 @@ public final class LimitRule {
         private ZoneId zone;
         private boolean countRequests;
 
-        private Builder(String name, Algorithm algorithm) {
+        private Builder(String name, LimitAlgorithm algorithm) {
             this.name = Objects.requireNonNull(name, "name");
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
             // Names appear as quoted strings in RateLimit headers: no quotes, no backslashes.
@@ -384,7 +384,7 @@ public final class LimitRule {
                 throw new IllegalArgumentException("limit '" + name
                         + "' period must be between 1 ms and 400 days, was " + period);
             }
-            if (burst < 0 || burst > 0 && algorithm != Algorithm.TOKEN_BUCKET) {
+            if (burst < 0 || burst > 0 && algorithm != LimitAlgorithm.TOKEN_BUCKET) {
                 throw new IllegalArgumentException(
                         "limit '" + name + "' burst applies to token buckets only, was " + burst);
             }
@@ -393,7 +393,7 @@ public final class LimitRule {
                         "limit '" + name + "' is too large to count exactly: "
                                 + Math.max(limit, burst));
             }
-            if (calendarUnit != null && algorithm != Algorithm.FIXED_WINDOW) {
+            if (calendarUnit != null && algorithm != LimitAlgorithm.FIXED_WINDOW) {
                 throw new IllegalArgumentException(
                         "limit '" + name + "' calendar windows apply to fixed windows only, was "
                                 + algorithm);
@@ -412,17 +412,17 @@ public final class LimitRule {
             if (limitsProduct > MAX_STATE) {
                 throw new IllegalArgumentException("limit '" + name
                         + "' cannot be counted exactly: "
-                        + (algorithm == Algorithm.TOKEN_BUCKET
+                        + (algorithm == LimitAlgorithm.TOKEN_BUCKET
                                 ? "burst * period / gcd(limit, period)" : "limit * period")
                         + " in microseconds must not exceed 2^51; use a smaller limit or period"
                         + " or another algorithm");
             }
-            if (algorithm == Algorithm.SLIDING_LOG && limit > 1_000_000) {
+            if (algorithm == LimitAlgorithm.SLIDING_LOG && limit > 1_000_000) {
                 throw new IllegalArgumentException("limit '" + name
                         + "' a sliding log keeps one entry per request: at most 1000000, was "
                         + limit);
             }
-            if (algorithm == Algorithm.CONCURRENCY && limit > 100_000) {
+            if (algorithm == LimitAlgorithm.CONCURRENCY && limit > 100_000) {
                 throw new IllegalArgumentException("limit '" + name
                         + "' concurrency must be at most 100000, was " + limit);
             }

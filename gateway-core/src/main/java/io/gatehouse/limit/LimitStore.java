@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Where limit state lives: in this JVM or shared (Redis). Core owns the semantics (see
- * {@link Algorithm}); a store applies them atomically and passes the contract test kit in
+ * {@link LimitAlgorithm}); a store applies them atomically and passes the contract test kit in
  * {@code gateway-core}'s test-jar.
  *
  * <p>Implementations must be thread-safe.

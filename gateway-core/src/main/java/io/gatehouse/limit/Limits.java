@@ -16,7 +16,7 @@ final class Limits {
 
     /** The most one request may take: the burst of a token bucket, the limit otherwise. */
     static long capacity(LimitRule rule) {
-        return rule.algorithm() == Algorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
+        return rule.algorithm() == LimitAlgorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
     }
 
     /** The largest count or debt a settle may leave: twice the capacity. */

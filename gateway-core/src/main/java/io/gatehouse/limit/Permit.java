@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param rule the limit
  * @param key  the bucket's key, already resolved from the request (e.g. {@code alice})
- * @param cost units to take, at least 1 (for {@link Algorithm#CONCURRENCY} always 1)
+ * @param cost units to take, at least 1 (for {@link LimitAlgorithm#CONCURRENCY} always 1)
  */
 public record Permit(LimitRule rule, String key, long cost) {
     public Permit {

@@ -146,7 +146,7 @@ public final class TieredRateLimiter implements RateLimiter {
             LimitRule rule = routeRule ? routeRules.get(i - tierRules.size()) : tierRules.get(i);
             Permit permit = new Permit(rule, key(rule, routeRule, request, principal, route),
                     rule.countsRequests() ? 1 : route.cost());
-            leases |= rule.algorithm() == Algorithm.CONCURRENCY;
+            leases |= rule.algorithm() == LimitAlgorithm.CONCURRENCY;
             if (rule.shadow()) {
                 if (shadow == null) {
                     shadow = new ArrayList<>(2);
@@ -284,7 +284,7 @@ public final class TieredRateLimiter implements RateLimiter {
                 policy.append(", ");
             }
             policy.append('"').append(rule.name()).append("\";q=").append(quota(rule));
-            if (rule.algorithm() != Algorithm.CONCURRENCY) {
+            if (rule.algorithm() != LimitAlgorithm.CONCURRENCY) {
                 policy.append(";w=").append(seconds(windowMicros(rule, now)));
             }
         }
@@ -313,12 +313,12 @@ public final class TieredRateLimiter implements RateLimiter {
     private static int reported(List<Permit> permits, Verdict verdict) {
         int deciding = verdict.decidingIndex();
         if (!verdict.allowed()
-                || permits.get(deciding).rule().algorithm() != Algorithm.CONCURRENCY) {
+                || permits.get(deciding).rule().algorithm() != LimitAlgorithm.CONCURRENCY) {
             return deciding;
         }
         int reported = deciding;
         for (int i = 0; i < permits.size(); i++) {
-            if (permits.get(i).rule().algorithm() == Algorithm.CONCURRENCY) {
+            if (permits.get(i).rule().algorithm() == LimitAlgorithm.CONCURRENCY) {
                 continue;
             }
             if (reported == deciding || verdict.remaining(i) < verdict.remaining(reported)
@@ -378,7 +378,7 @@ public final class TieredRateLimiter implements RateLimiter {
      * limit per window.
      */
     private static long quota(LimitRule rule) {
-        return rule.algorithm() == Algorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
+        return rule.algorithm() == LimitAlgorithm.TOKEN_BUCKET ? rule.burst() : rule.limit();
     }
 
     /**
@@ -430,7 +430,7 @@ public final class TieredRateLimiter implements RateLimiter {
         private void complete(List<Permit> held, LimitStore holder, long actualCost) {
             for (Permit permit : held) {
                 try {
-                    if (permit.rule().algorithm() == Algorithm.CONCURRENCY) {
+                    if (permit.rule().algorithm() == LimitAlgorithm.CONCURRENCY) {
                         holder.release(permit, leaseId);
                     } else if (actualCost >= 0 && !permit.rule().countsRequests()
                             && actualCost != permit.cost()) {

@@ -88,21 +88,23 @@ public final class Tiers {
     public static Tier tier(String name, long perMinute, long perHour, long perDay, long burst,
             long costPerHour, long concurrency, ZoneId dayZone) {
         return Tier.of(name,
-                rule("per-minute", Algorithm.SLIDING_WINDOW).limit(perMinute, Duration.ofMinutes(1))
+                rule("per-minute", LimitAlgorithm.SLIDING_WINDOW)
+                        .limit(perMinute, Duration.ofMinutes(1))
                         .countRequests().build(),
-                rule("per-hour", Algorithm.SLIDING_WINDOW).limit(perHour, Duration.ofHours(1))
+                rule("per-hour", LimitAlgorithm.SLIDING_WINDOW).limit(perHour, Duration.ofHours(1))
                         .countRequests().build(),
-                rule("per-day", Algorithm.FIXED_WINDOW).calendar(perDay, ChronoUnit.DAYS, dayZone)
+                rule("per-day", LimitAlgorithm.FIXED_WINDOW)
+                        .calendar(perDay, ChronoUnit.DAYS, dayZone)
                         .countRequests().build(),
-                rule("burst", Algorithm.TOKEN_BUCKET).limit(perMinute, Duration.ofMinutes(1))
+                rule("burst", LimitAlgorithm.TOKEN_BUCKET).limit(perMinute, Duration.ofMinutes(1))
                         .burst(burst).countRequests().build(),
-                rule("cost-per-hour", Algorithm.TOKEN_BUCKET)
+                rule("cost-per-hour", LimitAlgorithm.TOKEN_BUCKET)
                         .limit(costPerHour, Duration.ofHours(1)).build(),
-                rule("concurrency", Algorithm.CONCURRENCY).limit(concurrency, LEASE_EXPIRY)
+                rule("concurrency", LimitAlgorithm.CONCURRENCY).limit(concurrency, LEASE_EXPIRY)
                         .build());
     }
 
-    private static LimitRule.Builder rule(String name, Algorithm algorithm) {
+    private static LimitRule.Builder rule(String name, LimitAlgorithm algorithm) {
         return LimitRule.builder(name, algorithm).failurePolicy(FailurePolicy.LOCAL_FALLBACK);
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.Admission;
 import io.gatehouse.Gateway;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.KeyScope;
 import io.gatehouse.limit.LimitRule;
@@ -88,19 +88,19 @@ class GatewayConfigLimitsTest {
     private static List<Tier> builderTiers() {
         return List.of(
                 Tier.of("free",
-                        LimitRule.builder("per-second", Algorithm.TOKEN_BUCKET)
+                        LimitRule.builder("per-second", LimitAlgorithm.TOKEN_BUCKET)
                                 .limit(5, Duration.ofSeconds(1)).burst(10).countRequests()
                                 .build(),
-                        LimitRule.builder("per-hour", Algorithm.SLIDING_WINDOW)
+                        LimitRule.builder("per-hour", LimitAlgorithm.SLIDING_WINDOW)
                                 .limit(10, Duration.ofHours(1)).scope(KeyScope.CREDENTIAL)
                                 .failurePolicy(FailurePolicy.LOCAL_FALLBACK).build(),
-                        LimitRule.builder("monthly", Algorithm.FIXED_WINDOW)
+                        LimitRule.builder("monthly", LimitAlgorithm.FIXED_WINDOW)
                                 .calendar(100_000, ChronoUnit.MONTHS, ZoneId.of("Europe/Berlin"))
                                 .build(),
-                        LimitRule.builder("daily", Algorithm.FIXED_WINDOW)
+                        LimitRule.builder("daily", LimitAlgorithm.FIXED_WINDOW)
                                 .calendar(1000, ChronoUnit.DAYS, ZoneOffset.UTC).build(),
                         LimitRule.concurrency("in-flight", 2, Duration.ofDays(30)),
-                        LimitRule.builder("trial", Algorithm.SLIDING_LOG)
+                        LimitRule.builder("trial", LimitAlgorithm.SLIDING_LOG)
                                 .limit(3, Duration.ofMillis(500)).shadow(true)
                                 .scope(KeyScope.ROUTE).build()),
                 Tier.of("empty"));
@@ -112,9 +112,9 @@ class GatewayConfigLimitsTest {
                 .cost(5)
                 .allowFrom("10.0.0.0/8")
                 .denyFrom("10.9.0.0/16")
-                .limit(LimitRule.builder("route-global", Algorithm.FIXED_WINDOW)
+                .limit(LimitRule.builder("route-global", LimitAlgorithm.FIXED_WINDOW)
                         .limit(1000, Duration.ofMinutes(1)).scope(KeyScope.GLOBAL).build())
-                .limit(LimitRule.builder("per-address", Algorithm.SLIDING_LOG)
+                .limit(LimitRule.builder("per-address", LimitAlgorithm.SLIDING_LOG)
                         .limit(20, Duration.ofSeconds(10)).scope(KeyScope.CLIENT_ADDRESS)
                         .failurePolicy(FailurePolicy.FAIL_CLOSED).build())
                 .build();

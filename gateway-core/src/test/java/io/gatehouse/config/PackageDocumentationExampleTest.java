@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.auth.ApiKeyRecord;
 import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.KeyHasher;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.Tier;
 import java.nio.charset.StandardCharsets;
@@ -51,14 +51,14 @@ class PackageDocumentationExampleTest {
 
         assertThat(config.routes()).hasSize(2);
         assertThat(config.routes().get(0).limits()).containsExactly(
-                LimitRule.builder("route-total", Algorithm.FIXED_WINDOW)
+                LimitRule.builder("route-total", LimitAlgorithm.FIXED_WINDOW)
                         .limit(10_000, Duration.ofMinutes(1))
                         .scope(io.gatehouse.limit.KeyScope.GLOBAL).build());
         assertThat(config.tiers()).extracting(Tier::name)
                 .containsExactly("free", "premium", "enterprise");
         assertThat(config.tiers().get(1).limits()).containsExactly(
                 LimitRule.slidingLog("per-hour", 250, Duration.ofHours(1)),
-                LimitRule.builder("per-month", Algorithm.FIXED_WINDOW)
+                LimitRule.builder("per-month", LimitAlgorithm.FIXED_WINDOW)
                         .calendar(50_000, ChronoUnit.MONTHS, ZoneId.of("Europe/Berlin")).build(),
                 LimitRule.concurrency("in-flight", 5, Duration.ofMinutes(10)));
         assertThat(config.unknownTier()).contains("free");

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class InMemoryLimitStoreConcurrencyTest {
 
     private static final int THREADS = 16;
-    private static LimitRule rule(Algorithm algorithm, long limit) {
+    private static LimitRule rule(LimitAlgorithm algorithm, long limit) {
         return LimitRule.builder(algorithm.name().toLowerCase(), algorithm)
                 .limit(limit, Duration.ofHours(1)).build();
     }
@@ -28,8 +28,8 @@ class InMemoryLimitStoreConcurrencyTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
-    void sixteenThreadsOnOneKeyAdmitExactlyTheLimit(Algorithm algorithm) throws Exception {
+    @EnumSource(LimitAlgorithm.class)
+    void sixteenThreadsOnOneKeyAdmitExactlyTheLimit(LimitAlgorithm algorithm) throws Exception {
         LimitStore store = LimitStores.inMemory(new FakeMicroClock());
         Permit permit = new Permit(rule(algorithm, 1_000), "hot", 1);
         AtomicLong admitted = new AtomicLong();
@@ -55,8 +55,8 @@ class InMemoryLimitStoreConcurrencyTest {
     void manyKeysDoNotInterfere() throws Exception {
         LimitStore store = LimitStores.inMemory(new FakeMicroClock());
         int keys = 256;
-        LimitRule perKey = rule(Algorithm.TOKEN_BUCKET, 5);
-        LimitRule shared = rule(Algorithm.FIXED_WINDOW, 100_000);
+        LimitRule perKey = rule(LimitAlgorithm.TOKEN_BUCKET, 5);
+        LimitRule shared = rule(LimitAlgorithm.FIXED_WINDOW, 100_000);
         AtomicIntegerArray admitted = new AtomicIntegerArray(keys);
         onAllThreads(thread -> () -> {
             for (int round = 0; round < 10; round++) {
@@ -81,7 +81,7 @@ class InMemoryLimitStoreConcurrencyTest {
     @Test
     void permitsListedInOppositeOrdersNeverDeadlock() throws Exception {
         LimitStore store = LimitStores.inMemory(new FakeMicroClock());
-        LimitRule big = rule(Algorithm.FIXED_WINDOW, 1_000_000);
+        LimitRule big = rule(LimitAlgorithm.FIXED_WINDOW, 1_000_000);
         Permit a = new Permit(big, "a", 1);
         Permit b = new Permit(big, "b", 1);
         Permit c = new Permit(big, "c", 1);
@@ -107,7 +107,7 @@ class InMemoryLimitStoreConcurrencyTest {
     @Test
     void releasedLeasesAreReusedByOtherThreadsWithoutEverExceedingTheLimit() throws Exception {
         LimitStore store = LimitStores.inMemory(new FakeMicroClock());
-        Permit permit = new Permit(rule(Algorithm.CONCURRENCY, 4), "pool", 1);
+        Permit permit = new Permit(rule(LimitAlgorithm.CONCURRENCY, 4), "pool", 1);
         AtomicLong inFlight = new AtomicLong();
         AtomicLong maxInFlight = new AtomicLong();
         AtomicLong admitted = new AtomicLong();
@@ -161,7 +161,7 @@ class InMemoryLimitStoreConcurrencyTest {
     @Test
     void evictionUnderATinyBoundNeverDeadlocksMultiPermitDecisions() throws Exception {
         LimitStore store = LimitStores.inMemory(new FakeMicroClock(), 2);
-        LimitRule rule = rule(Algorithm.FIXED_WINDOW, 1_000_000);
+        LimitRule rule = rule(LimitAlgorithm.FIXED_WINDOW, 1_000_000);
         AtomicLong decided = new AtomicLong();
         onAllThreads(thread -> () -> {
             for (int i = 0; i < 2_000; i++) {

@@ -58,7 +58,7 @@ class LimitAlgorithmProperties {
             @ForAll @IntRange(min = 1, max = 20) int limit,
             @ForAll("periods") long periodMicros,
             @ForAll @IntRange(min = 0, max = 10) int extraBurst) {
-        LimitRule rule = LimitRule.builder("tb", Algorithm.TOKEN_BUCKET)
+        LimitRule rule = LimitRule.builder("tb", LimitAlgorithm.TOKEN_BUCKET)
                 .limit(limit, micros(periodMicros)).burst(limit + extraBurst).build();
         long burst = limit + extraBurst;
         FakeMicroClock clock = new FakeMicroClock();

@@ -164,7 +164,7 @@ public abstract class LimitStoreContract {
 
     @Test
     void tokenBucketBurstAllowsMoreAtOnceThanItsSustainedRate() {
-        LimitRule burst = LimitRule.builder("burst", Algorithm.TOKEN_BUCKET)
+        LimitRule burst = LimitRule.builder("burst", LimitAlgorithm.TOKEN_BUCKET)
                 .limit(60, Duration.ofMinutes(1)).burst(5).build();
         Permit key = permit(burst, "k");
         for (int i = 1; i <= 5; i++) {
@@ -235,7 +235,7 @@ public abstract class LimitStoreContract {
 
     @Test
     void calendarDayWindowEndsAtMidnightOfItsZone() {
-        LimitRule utcDay = LimitRule.builder("per-day", Algorithm.FIXED_WINDOW)
+        LimitRule utcDay = LimitRule.builder("per-day", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(2, ChronoUnit.DAYS, ZoneOffset.UTC).build();
         clock.set(micros("2026-03-10T23:00:00Z"));
         assertAllowed(acquire(permit(utcDay, "k")), 1, HOUR);
@@ -245,7 +245,7 @@ public abstract class LimitStoreContract {
         assertAllowed(acquire(permit(utcDay, "k")), 1, 24 * HOUR);
 
         // In Berlin (UTC+1 in March) the day ends at 23:00 UTC.
-        LimitRule berlinDay = LimitRule.builder("per-day-berlin", Algorithm.FIXED_WINDOW)
+        LimitRule berlinDay = LimitRule.builder("per-day-berlin", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(1, ChronoUnit.DAYS, ZoneId.of("Europe/Berlin")).build();
         clock.set(micros("2026-03-11T22:30:00Z"));
         assertAllowed(acquire(permit(berlinDay, "k")), 0, 30 * MINUTE);
@@ -256,7 +256,7 @@ public abstract class LimitStoreContract {
 
     @Test
     void calendarMonthWindowFollowsTheLengthOfTheMonth() {
-        LimitRule month = LimitRule.builder("per-month", Algorithm.FIXED_WINDOW)
+        LimitRule month = LimitRule.builder("per-month", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(1, ChronoUnit.MONTHS, ZoneOffset.UTC).build();
         clock.set(micros("2026-02-01T00:00:00Z"));
         assertAllowed(acquire(permit(month, "k")), 0, 28 * 24 * HOUR);

@@ -62,7 +62,7 @@ class TieredRateLimiterFallbackTest {
         }
     }
 
-    private Gateway gateway(Algorithm algorithm, long limit, int instances) {
+    private Gateway gateway(LimitAlgorithm algorithm, long limit, int instances) {
         LimitRule rule = LimitRule.builder("per-hour", algorithm)
                 .limit(limit, Duration.ofHours(1))
                 .failurePolicy(FailurePolicy.LOCAL_FALLBACK)
@@ -94,7 +94,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void fallbackStartsFromWhatTheStoreLastSaidNotAFreshLimit() {
-        Gateway gateway = gateway(Algorithm.FIXED_WINDOW, 10, 1);
+        Gateway gateway = gateway(LimitAlgorithm.FIXED_WINDOW, 10, 1);
         assertThat(admitted(gateway, "bob", 7)).isEqualTo(7);
 
         store.down = true;
@@ -104,7 +104,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void anExhaustedKeyGetsNothingFromTheFallback() {
-        Gateway gateway = gateway(Algorithm.SLIDING_LOG, 10, 1);
+        Gateway gateway = gateway(LimitAlgorithm.SLIDING_LOG, 10, 1);
         assertThat(admitted(gateway, "bob", 12)).isEqualTo(10);
 
         store.down = true;
@@ -114,7 +114,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void eachInstanceGrantsOnlyItsShareOfAKeyTheStoreNeverReported() {
-        Gateway gateway = gateway(Algorithm.TOKEN_BUCKET, 10, 4);
+        Gateway gateway = gateway(LimitAlgorithm.TOKEN_BUCKET, 10, 4);
         store.down = true;
 
         // ceil(10 / 4)
@@ -123,7 +123,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void theShareCapsWhatTheStoreLastSaidWasLeft() {
-        Gateway gateway = gateway(Algorithm.SLIDING_WINDOW, 10, 2);
+        Gateway gateway = gateway(LimitAlgorithm.SLIDING_WINDOW, 10, 2);
         assertThat(admitted(gateway, "bob", 2)).isEqualTo(2);
 
         store.down = true;
@@ -134,7 +134,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void onceTheReportedResetHasPassedTheShareIsAvailableAgain() {
-        Gateway gateway = gateway(Algorithm.FIXED_WINDOW, 10, 1);
+        Gateway gateway = gateway(LimitAlgorithm.FIXED_WINDOW, 10, 1);
         assertThat(admitted(gateway, "bob", 10)).isEqualTo(10);
         store.down = true;
         assertThat(admitted(gateway, "bob", 5)).isZero();
@@ -146,7 +146,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void aNewOutageStartsFromTheStoresLatestWordNotFromTheLastOutagesState() {
-        Gateway gateway = gateway(Algorithm.FIXED_WINDOW, 10, 1);
+        Gateway gateway = gateway(LimitAlgorithm.FIXED_WINDOW, 10, 1);
         assertThat(admitted(gateway, "bob", 4)).isEqualTo(4);
         store.down = true;
         assertThat(admitted(gateway, "bob", 20)).isEqualTo(6);
@@ -161,7 +161,7 @@ class TieredRateLimiterFallbackTest {
 
     @Test
     void concurrentFirstFallbackDecisionsOfOneKeyAdmitExactlyWhatWasLeft() throws Exception {
-        Gateway gateway = gateway(Algorithm.FIXED_WINDOW, 50, 1);
+        Gateway gateway = gateway(LimitAlgorithm.FIXED_WINDOW, 50, 1);
         assertThat(admitted(gateway, "hot", 37)).isEqualTo(37);
         store.down = true;
         AtomicInteger admitted = new AtomicInteger();

@@ -42,9 +42,9 @@ class TieredRateLimiterGatewayTest {
     private static final Tier FREE = Tier.of("free",
             LimitRule.tokenBucket("per-hour", 10, Duration.ofHours(1)));
     private static final Tier PREMIUM = Tier.of("premium",
-            LimitRule.builder("per-minute", Algorithm.FIXED_WINDOW)
+            LimitRule.builder("per-minute", LimitAlgorithm.FIXED_WINDOW)
                     .limit(3, Duration.ofMinutes(1)).countRequests().build(),
-            LimitRule.builder("per-hour", Algorithm.TOKEN_BUCKET)
+            LimitRule.builder("per-hour", LimitAlgorithm.TOKEN_BUCKET)
                     .limit(100, Duration.ofHours(1)).countRequests().build());
 
     private final FakeMicroClock clock = new FakeMicroClock();
@@ -126,7 +126,7 @@ class TieredRateLimiterGatewayTest {
     @Test
     void tokenBucketAnnouncesItsBurstCapacityAndTheTimeToRefillIt() {
         Route route = Route.builder("invocations", "/invocations")
-                .limit(LimitRule.builder("burst", Algorithm.TOKEN_BUCKET)
+                .limit(LimitRule.builder("burst", LimitAlgorithm.TOKEN_BUCKET)
                         .limit(60, Duration.ofMinutes(1)).burst(20).build())
                 .build();
         Gateway gateway = gateway(TieredRateLimiter.builder(LimitStores.inMemory(clock))
@@ -240,7 +240,7 @@ class TieredRateLimiterGatewayTest {
 
     @Test
     void shadowLimitReportsButNeverRefuses() {
-        LimitRule shadow = LimitRule.builder("shadow-per-hour", Algorithm.TOKEN_BUCKET)
+        LimitRule shadow = LimitRule.builder("shadow-per-hour", LimitAlgorithm.TOKEN_BUCKET)
                 .limit(1, Duration.ofHours(1)).shadow(true).build();
         Route route = Route.builder("invocations", "/invocations").limit(shadow).build();
         Gateway gateway = gateway(LimitStores.inMemory(clock), route);
@@ -314,7 +314,8 @@ class TieredRateLimiterGatewayTest {
     }
 
     private static LimitRule onePerMinute(KeyScope scope) {
-        return LimitRule.builder("per-minute-" + scope.name().toLowerCase(), Algorithm.FIXED_WINDOW)
+        String name = "per-minute-" + scope.name().toLowerCase();
+        return LimitRule.builder(name, LimitAlgorithm.FIXED_WINDOW)
                 .limit(1, Duration.ofMinutes(1)).scope(scope).build();
     }
 
@@ -383,7 +384,7 @@ class TieredRateLimiterGatewayTest {
 
     @Test
     void calendarDayPolicyReportsTheLengthOfTheCurrentDay() {
-        LimitRule perDay = LimitRule.builder("per-day", Algorithm.FIXED_WINDOW)
+        LimitRule perDay = LimitRule.builder("per-day", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(1000, java.time.temporal.ChronoUnit.DAYS, java.time.ZoneOffset.UTC)
                 .countRequests().build();
         clock.advance(Duration.ofHours(18));
@@ -413,7 +414,7 @@ class TieredRateLimiterGatewayTest {
     }
 
     private Gateway gatewayWithPolicy(FailurePolicy policy) {
-        Tier tier = Tier.of("free", LimitRule.builder("per-hour", Algorithm.TOKEN_BUCKET)
+        Tier tier = Tier.of("free", LimitRule.builder("per-hour", LimitAlgorithm.TOKEN_BUCKET)
                 .limit(2, Duration.ofHours(1)).failurePolicy(policy).build());
         return gateway(TieredRateLimiter.builder(brokenStore()).clock(clock).tier(tier)
                 .failClosedRetryAfter(Duration.ofSeconds(7)).build());

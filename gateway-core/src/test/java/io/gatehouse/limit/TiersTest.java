@@ -81,7 +81,7 @@ class TiersTest {
 
     @Test
     void windowEndsChainSoASharedStoreCanUseTheNextWindowWhenItsClockIsAhead() {
-        LimitRule month = LimitRule.builder("per-month", Algorithm.FIXED_WINDOW)
+        LimitRule month = LimitRule.builder("per-month", LimitAlgorithm.FIXED_WINDOW)
                 .calendar(100, java.time.temporal.ChronoUnit.MONTHS, ZoneId.of("UTC")).build();
         long gatewayNow = micros("2026-01-31T23:59:59Z");
         long end1 = month.windowEndMicros(gatewayNow);

@@ -1,6 +1,6 @@
 package io.gatehouse.redis;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStore;
 import io.gatehouse.limit.LimitStoreException;
@@ -176,7 +176,7 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public void settle(Permit permit, long actualCost) {
         long delta = actualCost - permit.cost();
-        if (delta == 0 || permit.rule().algorithm() == Algorithm.CONCURRENCY) {
+        if (delta == 0 || permit.rule().algorithm() == LimitAlgorithm.CONCURRENCY) {
             return;
         }
         Call call = new Call(List.of(permit), "");
@@ -185,7 +185,7 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public void release(Permit permit, String leaseId) {
-        if (permit.rule().algorithm() != Algorithm.CONCURRENCY) {
+        if (permit.rule().algorithm() != LimitAlgorithm.CONCURRENCY) {
             return;
         }
         Call call = new Call(List.of(permit), leaseId == null ? "" : leaseId);
@@ -326,7 +326,7 @@ public final class RedisLimitStore implements LimitStore {
         long gcd = gcd(limit, period);
         long unit = period / gcd;
         long rate = limit / gcd;
-        long cap = rule.algorithm() == Algorithm.TOKEN_BUCKET ? rule.burst() * unit : 0;
+        long cap = rule.algorithm() == LimitAlgorithm.TOKEN_BUCKET ? rule.burst() * unit : 0;
         String algorithm = switch (rule.algorithm()) {
             case TOKEN_BUCKET -> "tb";
             case FIXED_WINDOW -> "fw";

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
@@ -72,7 +72,7 @@ class RedisClusterFaultTest {
     void aDeadMasterCostsBoundedTimeThePolicyDecidesAndLimitingResumesWhenItReturns() {
         RedisServer victim = cluster.nodes().get(1);
         String user = userOn(victim);
-        LimitRule rule = LimitRule.builder("per-hour", Algorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                 .limit(2, Duration.ofHours(1)).failurePolicy(FailurePolicy.FAIL_CLOSED)
                 .countRequests().build();
         try (GatewayFixture gateway = new GatewayFixture(

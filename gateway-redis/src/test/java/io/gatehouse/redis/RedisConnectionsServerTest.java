@@ -3,7 +3,7 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStoreException;
 import io.gatehouse.limit.Permit;
@@ -68,7 +68,7 @@ class RedisConnectionsServerTest {
     @Test
     void waitingForAPooledConnectionIsNotCountedAsARedisFailure() throws Exception {
         RedisCircuitBreaker breaker = RedisCircuitBreaker.builder().failureThreshold(1).build();
-        Permit permit = new Permit(LimitRule.builder("pool", Algorithm.FIXED_WINDOW)
+        Permit permit = new Permit(LimitRule.builder("pool", LimitAlgorithm.FIXED_WINDOW)
                 .limit(5, Duration.ofHours(1)).build(), "pool-user", 1);
         try (UnifiedJedis jedis = RedisConnections.parse(redis.url()).maxConnections(1)
                 .commandTimeout(RELAXED).poolWait(Duration.ofMillis(20)).build()) {

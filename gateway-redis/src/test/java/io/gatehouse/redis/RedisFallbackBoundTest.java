@@ -3,7 +3,7 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
@@ -31,7 +31,7 @@ class RedisFallbackBoundTest {
 
     private void start(List<String> redisArgs) {
         redis = RedisServer.start(redisArgs, false);
-        LimitRule rule = LimitRule.builder("per-hour", Algorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                 .limit(LIMIT, Duration.ofHours(1))
                 .failurePolicy(FailurePolicy.LOCAL_FALLBACK)
                 .countRequests()

@@ -2,7 +2,7 @@ package io.gatehouse.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FakeMicroClock;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStore;
@@ -30,13 +30,13 @@ class RedisLimitStoreDifferentialTest {
 
     private static final List<LimitRule> RULES = List.of(
             LimitRule.tokenBucket("tb", 7, Duration.ofSeconds(1)),
-            LimitRule.builder("tb-burst", Algorithm.TOKEN_BUCKET)
+            LimitRule.builder("tb-burst", LimitAlgorithm.TOKEN_BUCKET)
                     .limit(3, Duration.ofSeconds(7)).burst(5).build(),
             LimitRule.fixedWindow("fw", 5, Duration.ofSeconds(2)),
             LimitRule.slidingWindow("sw", 6, Duration.ofSeconds(3)),
             LimitRule.slidingLog("sl", 4, Duration.ofMillis(1_500)),
             LimitRule.concurrency("cc", 3, Duration.ofSeconds(2)),
-            LimitRule.builder("day", Algorithm.FIXED_WINDOW)
+            LimitRule.builder("day", LimitAlgorithm.FIXED_WINDOW)
                     .calendar(20, ChronoUnit.DAYS, ZoneOffset.UTC).build());
     private static final List<String> KEYS = List.of("a", "b");
     private static final List<String> LEASES = List.of("l1", "l2", "l3", "l4");
@@ -106,7 +106,7 @@ class RedisLimitStoreDifferentialTest {
             if (permits.stream().anyMatch(p -> p.rule() == rule && p.key().equals(key))) {
                 continue;
             }
-            long cost = rule.algorithm() == Algorithm.CONCURRENCY ? 1 : 1 + random.nextInt(3);
+            long cost = rule.algorithm() == LimitAlgorithm.CONCURRENCY ? 1 : 1 + random.nextInt(3);
             permits.add(new Permit(rule, key, cost));
         }
         return permits;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.Admission;
 import io.gatehouse.Concurrently;
 import io.gatehouse.ErrorCode;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
@@ -39,21 +39,21 @@ class RedisLimitStoreExactnessTest {
         redis = REDIS.server();
     }
 
-    private static LimitRule rule(Algorithm algorithm) {
+    private static LimitRule rule(LimitAlgorithm algorithm) {
         // Long periods: no refill or window edge during the test. Fail closed: a timeout on this
         // busy machine could only refuse, never admit more.
-        Duration period = algorithm == Algorithm.CONCURRENCY ? Duration.ofMinutes(5)
+        Duration period = algorithm == LimitAlgorithm.CONCURRENCY ? Duration.ofMinutes(5)
                 : Duration.ofDays(400);
         return LimitRule.builder("exact-" + algorithm, algorithm)
-                .limit(LIMIT, algorithm == Algorithm.SLIDING_LOG ? Duration.ofDays(1) : period)
+                .limit(LIMIT, algorithm == LimitAlgorithm.SLIDING_LOG ? Duration.ofDays(1) : period)
                 .failurePolicy(FailurePolicy.FAIL_CLOSED)
                 .countRequests()
                 .build();
     }
 
     @ParameterizedTest
-    @EnumSource(Algorithm.class)
-    void fourInstancesOfEightThreadsAdmitExactlyTheLimit(Algorithm algorithm) throws Exception {
+    @EnumSource(LimitAlgorithm.class)
+    void fourInstancesOfEightThreadsAdmitExactlyTheLimit(LimitAlgorithm algorithm) throws Exception {
         LimitRule rule = rule(algorithm);
         List<GatewayFixture> instances = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {

@@ -54,7 +54,7 @@ class RedisLimitStoreFaultTest {
         redis = REDIS.server();
         // The first failure in a JVM loads the classes of every failure path, which on a
         // loaded machine can take longer than the budget: do it once before measuring.
-        LimitRule rule = LimitRule.builder("warm-up", io.gatehouse.limit.Algorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("warm-up", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
                 .limit(3, Duration.ofHours(1)).failurePolicy(FailurePolicy.FAIL_CLOSED).build();
         try (GatewayFixture nowhere = new GatewayFixture(RedisConnections.parse(
                 "redis://127.0.0.1:" + RedisServer.freePort()).minIdleConnections(0),
@@ -70,7 +70,7 @@ class RedisLimitStoreFaultTest {
     }
 
     private GatewayFixture gateway(FailurePolicy policy, RedisCircuitBreaker breaker) {
-        LimitRule rule = LimitRule.builder("per-hour", io.gatehouse.limit.Algorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("per-hour", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
                 .limit(3, Duration.ofHours(1)).failurePolicy(policy).countRequests().build();
         // 250 ms rather than the 50 ms default: a spurious timeout on a busy CI machine would
         // open the breaker and fail assertions about a healthy Redis.

@@ -117,7 +117,7 @@ class RedisLimitStoreKeysTest {
 
     @Test
     void calendarRulesNameTheirCalendarInTheKey() {
-        LimitRule daily = LimitRule.builder("daily", io.gatehouse.limit.Algorithm.FIXED_WINDOW)
+        LimitRule daily = LimitRule.builder("daily", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
                 .calendar(100, ChronoUnit.DAYS, ZoneId.of("Europe/Berlin")).build();
         RedisLimitStore.builder(jedis).build()
                 .tryAcquire(List.of(new Permit(daily, "alice", 1)), "x");

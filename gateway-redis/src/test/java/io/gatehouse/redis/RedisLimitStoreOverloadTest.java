@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.Admission;
 import io.gatehouse.Concurrently;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
@@ -45,7 +45,7 @@ class RedisLimitStoreOverloadTest {
     @ParameterizedTest(name = "{0} instances, {1}")
     @CsvSource({"2, FIXED_WINDOW", "4, FIXED_WINDOW", "2, SLIDING_LOG", "4, TOKEN_BUCKET"})
     void everyTrialAdmitsExactlyTheLimitWhileBusyLoopsCompeteForTheCores(int instanceCount,
-            Algorithm algorithm) throws Exception {
+            LimitAlgorithm algorithm) throws Exception {
         LimitRule rule = LimitRule.builder("per-day", algorithm)
                 .limit(LIMIT, Duration.ofDays(1))
                 .failurePolicy(FailurePolicy.LOCAL_FALLBACK)

@@ -7,7 +7,7 @@ import io.gatehouse.Admission;
 import io.gatehouse.Gateway;
 import io.gatehouse.Outcome;
 import io.gatehouse.TestExchange;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.Tier;
@@ -43,7 +43,7 @@ class RedisUsageExactnessTest {
 
     @Test
     void usageEqualsAdmittedRequestsAfterTimeoutsAndAFrozenRedis() throws Exception {
-        LimitRule rule = LimitRule.builder("per-hour", Algorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                 .limit(30, Duration.ofHours(1)).failurePolicy(FailurePolicy.LOCAL_FALLBACK)
                 .countRequests().build();
         RedisCircuitBreaker breaker = RedisCircuitBreaker.builder().failureThreshold(1)

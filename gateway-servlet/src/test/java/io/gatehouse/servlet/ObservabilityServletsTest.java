@@ -9,7 +9,7 @@ import io.gatehouse.Gateway;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
-import io.gatehouse.limit.Algorithm;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStores;
 import io.gatehouse.limit.Tier;
@@ -92,7 +92,7 @@ class ObservabilityServletsTest {
                 .authenticator(KEYS)
                 .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory())
                         .tier(Tier.of("premium", LimitRule.builder("per-minute",
-                                Algorithm.SLIDING_WINDOW).limit(1_000, Duration.ofMinutes(1))
+                                LimitAlgorithm.SLIDING_WINDOW).limit(1_000, Duration.ofMinutes(1))
                                 .build()))
                         .build())
                 .meterRegistry(registry)

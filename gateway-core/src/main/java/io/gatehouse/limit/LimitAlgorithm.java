@@ -5,7 +5,7 @@ package io.gatehouse.limit;
  * (state, now, rule, cost), in integers below 2<sup>53</sup> with time in microseconds, so that
  * every {@link LimitStore} (in memory in Java, in Redis in Lua) reaches identical decisions.
  */
-public enum Algorithm {
+public enum LimitAlgorithm {
     /**
      * Token bucket: holds up to {@code burst} tokens, refilled continuously at {@code limit} per
      * {@code period}; a request of cost {@code c} takes {@code c} tokens or is refused.
