@@ -518,6 +518,81 @@ public abstract class LimitStoreContract {
         assertAllowed(acquire(permit(TEN_PER_HOUR, "k")), 5, 5 * 360 * SECOND);
     }
 
+    // ---------------------------------------------------------------- settling across window edges
+
+    @Test
+    void tokenBucketRefundAfterTheBucketRefilledCannotOverfillIt() {
+        Permit reserved = permit(TEN_PER_HOUR, "k", 5);
+        assertAllowed(acquire(reserved), 5, 5 * 360 * SECOND);
+        clock.advance(Duration.ofHours(1));
+        // The bucket is full again; refunding 4 of the 5 must not lift it above capacity.
+        store.settle(reserved, 1);
+        assertAllowed(acquire(permit(TEN_PER_HOUR, "k")), 9, 360 * SECOND);
+    }
+
+    @Test
+    void fixedWindowSettleAfterTheWindowMovedOnLandsInTheNewWindow() {
+        Permit charged = permit(FIVE_PER_MINUTE, "charged", 3);
+        Permit refunded = permit(FIVE_PER_MINUTE, "refunded", 3);
+        assertAllowed(acquire(charged), 2, MINUTE);
+        assertAllowed(acquire(refunded), 2, MINUTE);
+        clock.advance(Duration.ofSeconds(61));
+        // The overrun of 2 is known only now: it is charged to the window it is known in.
+        store.settle(charged, 5);
+        assertAllowed(acquire(permit(FIVE_PER_MINUTE, "charged")), 2, 59 * SECOND);
+        // A refund has nothing left to give back in a fresh window: no room beyond the limit.
+        store.settle(refunded, 0);
+        assertAllowed(acquire(permit(FIVE_PER_MINUTE, "refunded", 5)), 0, 59 * SECOND);
+        assertRefused(acquire(permit(FIVE_PER_MINUTE, "refunded")), 0, 59 * SECOND,
+                59 * SECOND);
+    }
+
+    @Test
+    void slidingWindowSettleAfterTheWindowMovedOnRefundsThePreviousWindow() {
+        Permit reserved = permit(SLIDING_TEN_PER_MINUTE, "k", 8);
+        assertAllowed(acquire(reserved), 2, 2 * MINUTE);
+        clock.advance(Duration.ofMinutes(1));
+        // The 8 now sit in the previous window, weighed fully at its end; 5 of them come back.
+        store.settle(reserved, 3);
+        assertAllowed(acquire(permit(SLIDING_TEN_PER_MINUTE, "k")), 6, 2 * MINUTE);
+    }
+
+    @Test
+    void slidingLogChargeSettledLaterIsTimedWhenItIsSettled() {
+        Permit reserved = permit(LOG_THREE_PER_TEN_SECONDS, "k", 1);
+        assertAllowed(acquire(reserved), 2, 10 * SECOND);
+        clock.advance(Duration.ofSeconds(5));
+        store.settle(reserved, 3);
+        Permit one = permit(LOG_THREE_PER_TEN_SECONDS, "k");
+        // Entries at seconds 0, 5 and 5: the first slot opens when the entry of second 0 leaves.
+        assertRefused(acquire(one), 0, 10 * SECOND, 5 * SECOND);
+        clock.advance(Duration.ofSeconds(5));
+        assertAllowed(acquire(one), 0, 10 * SECOND);
+        assertRefused(acquire(one), 0, 10 * SECOND, 5 * SECOND);
+    }
+
+    @Test
+    void concurrencyRetryAfterCountsTheLeasesThatMustExpireForTheCost() {
+        LimitRule three = LimitRule.concurrency("in-flight-3", 3, Duration.ofSeconds(30));
+        acquireLease("a", permit(three, "k"));
+        clock.advanceMicros(200_000);
+        acquireLease("b", permit(three, "k"));
+        clock.advanceMicros(SECOND - 200_000);
+        acquireLease("c", permit(three, "k"));
+        clock.advanceMicros(29 * SECOND - 500_000);
+        // Lease a ends in 0.5 s, b in 0.7 s, c in 1.5 s (retry-after is capped at 1 s).
+        Verdict one = acquireLease("d", permit(three, "k", 1));
+        Verdict two = acquireLease("e", permit(three, "k", 2));
+        Verdict all = acquireLease("f", permit(three, "k", 3));
+        assertThat(List.of(one.allowed(), two.allowed(), all.allowed()))
+                .containsExactly(false, false, false);
+        assertThat(one.retryAfterMicros()).as("cost 1").isEqualTo(500_000);
+        assertThat(two.retryAfterMicros()).as("cost 2").isEqualTo(700_000);
+        assertThat(all.retryAfterMicros()).as("cost 3").isEqualTo(SECOND);
+        clock.advanceMicros(700_000);
+        assertThat(acquireLease("e", permit(three, "k", 2)).allowed()).as("after a and b").isTrue();
+    }
+
     // ---------------------------------------------------------------- keys and expiry
 
     @Test
