@@ -37,7 +37,8 @@ public final class AuthFailureGuard implements Authenticator {
 
     private final Authenticator delegate;
     private final int maxFailures;
-    private final double refillPerMilli;
+    /** One failure's cost in credit units; every millisecond refills {@code maxFailures}. */
+    private final long failureCost;
     private final Clock clock;
     private final SecurityEvents events;
     private final Cache<String, FailureBucket> buckets;
@@ -45,7 +46,7 @@ public final class AuthFailureGuard implements Authenticator {
     private AuthFailureGuard(Builder builder) {
         this.delegate = builder.delegate;
         this.maxFailures = builder.maxFailures;
-        this.refillPerMilli = (double) builder.maxFailures / builder.period.toMillis();
+        this.failureCost = builder.period.toMillis();
         this.clock = builder.clock;
         this.events = builder.events;
         Clock ticks = builder.clock;
@@ -66,7 +67,7 @@ public final class AuthFailureGuard implements Authenticator {
     public AuthResult authenticate(GatewayRequest request) {
         String address = Cidr.aggregate(request.clientAddress(), 64);
         long now = clock.millis();
-        FailureBucket bucket = buckets.get(address, key -> new FailureBucket(maxFailures, now));
+        FailureBucket bucket = buckets.get(address, key -> new FailureBucket(now));
         long waitMillis = bucket.reserve(now);
         if (waitMillis > 0) {
             long retryAfter = Math.max(1, (waitMillis + 999) / 1000);
@@ -100,38 +101,48 @@ public final class AuthFailureGuard implements Authenticator {
                 request.clientAddress(), subject, detail));
     }
 
-    /** The failure allowance of one address. */
+    /**
+     * The failure allowance of one address, in whole credit units so that retry times are exact:
+     * a failure costs {@code period} milliseconds' worth of units and every millisecond refills
+     * {@code maxFailures} units, up to {@code maxFailures} failures.
+     */
     private final class FailureBucket {
-        private double tokens;
+        private long credit;
         private long updatedAt;
 
-        FailureBucket(double tokens, long now) {
-            this.tokens = tokens;
+        FailureBucket(long now) {
+            this.credit = capacity();
             this.updatedAt = now;
         }
 
+        private long capacity() {
+            return maxFailures * failureCost;
+        }
+
         /**
-         * Takes one unit if one is free: returns 0, and the caller must {@link #refund()} it
-         * unless the attempt failed. Otherwise takes nothing and returns the milliseconds until
-         * a unit is free.
+         * Takes one failure's credit if it is there: returns 0, and the caller must
+         * {@link #refund()} it unless the attempt failed. Otherwise takes nothing and returns
+         * the milliseconds until it is there.
          */
         synchronized long reserve(long now) {
             refill(now);
-            if (tokens >= 1) {
-                tokens -= 1;
+            if (credit >= failureCost) {
+                credit -= failureCost;
                 return 0;
             }
-            return (long) Math.ceil((1 - tokens) / refillPerMilli);
+            return (failureCost - credit + maxFailures - 1) / maxFailures;
         }
 
-        /** Gives back a unit taken by {@link #reserve(long)}. */
+        /** Gives back the credit taken by {@link #reserve(long)}. */
         synchronized void refund() {
-            tokens = Math.min(maxFailures, tokens + 1);
+            credit = Math.min(capacity(), credit + failureCost);
         }
 
         private void refill(long now) {
             if (now > updatedAt) {
-                tokens = Math.min(maxFailures, tokens + (now - updatedAt) * refillPerMilli);
+                // Capped at one period first: a full refill, and no overflow however long idle.
+                long elapsed = Math.min(now - updatedAt, failureCost);
+                credit = Math.min(capacity(), credit + elapsed * maxFailures);
                 updatedAt = now;
             }
         }

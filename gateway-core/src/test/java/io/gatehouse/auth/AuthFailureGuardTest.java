@@ -82,6 +82,42 @@ class AuthFailureGuardTest {
                 .isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
     }
 
+    private ErrorCode codeOf(String address) {
+        return ((AuthResult.Rejected) attempt("wrong", address)).code();
+    }
+
+    @Test
+    void aLongPauseRestoresTheAllowanceButNeverMoreThanIt() {
+        for (int i = 0; i < 5; i++) {
+            attempt("wrong", "203.0.113.7");
+        }
+        clock.advance(Duration.ofHours(1));
+        for (int i = 0; i < 5; i++) {
+            assertThat(codeOf("203.0.113.7")).as("failure %d", i + 1)
+                    .isEqualTo(ErrorCode.INVALID_API_KEY);
+        }
+        assertThat(codeOf("203.0.113.7")).isEqualTo(ErrorCode.TOO_MANY_AUTH_FAILURES);
+        assertThat(store.hashLookups).hasValue(10);
+    }
+
+    @Test
+    void theRetryTimeCountsDownWithThePauseAndRefusalsDoNotPushItBack() {
+        for (int i = 0; i < 5; i++) {
+            attempt("wrong", "203.0.113.8");
+        }
+        clock.advance(Duration.ofSeconds(5));
+        for (int i = 0; i < 3; i++) {
+            assertThat(((AuthResult.Rejected) attempt("wrong", "203.0.113.8")).retryAfterSeconds())
+                    .as("refusal %d", i + 1).isEqualTo(7);
+        }
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(((AuthResult.Rejected) attempt("wrong", "203.0.113.8")).retryAfterSeconds())
+                .isEqualTo(1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(codeOf("203.0.113.8")).isEqualTo(ErrorCode.INVALID_API_KEY);
+        assertThat(store.hashLookups).hasValue(6);
+    }
+
     @Test
     void successesAndMissingCredentialsDoNotCount() {
         manager.importKey("key_123", ApiKeySpec.of("alice", "premium"));
