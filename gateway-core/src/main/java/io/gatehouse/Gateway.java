@@ -529,7 +529,7 @@ public final class Gateway {
         private UsageRecorder usage = UsageRecorder.none();
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
-        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.NOT_FOUND;
+        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
         private CorsPolicy cors;
 
         private Builder(Router router) {
@@ -615,8 +615,9 @@ public final class Gateway {
         }
 
         /**
-         * What to do with a path no route matches: {@link UnmatchedPaths#NOT_FOUND} (404) by
-         * default here; a configuration file defaults to {@link UnmatchedPaths#PASS_THROUGH}.
+         * What to do with a path no route matches: {@link UnmatchedPaths#PASS_THROUGH} by
+         * default (the application serves it, as with a configuration file), or
+         * {@link UnmatchedPaths#NOT_FOUND} when the gateway owns every path.
          */
         public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
             this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
