@@ -74,10 +74,12 @@ public final class Gateway {
     private final GatewayHealth health;
     private volatile boolean draining;
     private final UnmatchedPaths unmatchedPaths;
+    private final boolean forwardClientCredentials;
     private final CorsStep cors;
 
     private Gateway(Builder builder) {
         this.unmatchedPaths = builder.unmatchedPaths;
+        this.forwardClientCredentials = builder.forwardClientCredentials;
         this.router = builder.router;
         this.authenticator = builder.authenticator;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies,
@@ -333,6 +335,7 @@ public final class Gateway {
         }
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
+            request.consumedCredentials(authenticated.consumed(), forwardClientCredentials);
         } else if (route.publicAccess() && auth instanceof AuthResult.Rejected throttled
                 && throttled.code() == ErrorCode.TOO_MANY_AUTH_FAILURES) {
             // A public route (health, docs) stays reachable for an address throttled for
@@ -530,6 +533,7 @@ public final class Gateway {
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
         private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
+        private boolean forwardClientCredentials;
         private CorsPolicy cors;
 
         private Builder(Router router) {
@@ -621,6 +625,18 @@ public final class Gateway {
          */
         public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
             this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
+            return this;
+        }
+
+        /**
+         * Whether the local application sees the credential the gateway checked (the API key,
+         * the bearer token, the signature fields). By default ({@code false}) the adapter hides
+         * the header fields authentication consumed ({@link GatewayRequest#consumedCredentials})
+         * and the application learns the caller from the admission's principal instead. An
+         * upstream service has its own switch ({@code Service.Builder.forwardClientCredentials}).
+         */
+        public Builder forwardClientCredentials(boolean forward) {
+            this.forwardClientCredentials = forward;
             return this;
         }
 
