@@ -74,10 +74,12 @@ public final class Gateway {
     private final GatewayHealth health;
     private volatile boolean draining;
     private final UnmatchedPaths unmatchedPaths;
+    private final boolean forwardClientCredentials;
     private final CorsStep cors;
 
     private Gateway(Builder builder) {
         this.unmatchedPaths = builder.unmatchedPaths;
+        this.forwardClientCredentials = builder.forwardClientCredentials;
         this.router = builder.router;
         this.authenticator = builder.authenticator;
         this.clientAddresses = new ClientAddressResolver(builder.trustedProxies,
@@ -333,6 +335,7 @@ public final class Gateway {
         }
         if (auth instanceof AuthResult.Authenticated authenticated) {
             principal = authenticated.principal();
+            request.consumedCredentials(authenticated.consumed(), forwardClientCredentials);
         } else if (route.publicAccess() && auth instanceof AuthResult.Rejected throttled
                 && throttled.code() == ErrorCode.TOO_MANY_AUTH_FAILURES) {
             // A public route (health, docs) stays reachable for an address throttled for
@@ -529,7 +532,8 @@ public final class Gateway {
         private UsageRecorder usage = UsageRecorder.none();
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
-        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.NOT_FOUND;
+        private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
+        private boolean forwardClientCredentials;
         private CorsPolicy cors;
 
         private Builder(Router router) {
@@ -615,11 +619,24 @@ public final class Gateway {
         }
 
         /**
-         * What to do with a path no route matches: {@link UnmatchedPaths#NOT_FOUND} (404) by
-         * default here; a configuration file defaults to {@link UnmatchedPaths#PASS_THROUGH}.
+         * What to do with a path no route matches: {@link UnmatchedPaths#PASS_THROUGH} by
+         * default (the application serves it, as with a configuration file), or
+         * {@link UnmatchedPaths#NOT_FOUND} when the gateway owns every path.
          */
         public Builder unmatchedPaths(UnmatchedPaths unmatchedPaths) {
             this.unmatchedPaths = Objects.requireNonNull(unmatchedPaths, "unmatchedPaths");
+            return this;
+        }
+
+        /**
+         * Whether the local application sees the credential the gateway checked (the API key,
+         * the bearer token, the signature fields). By default ({@code false}) the adapter hides
+         * the header fields authentication consumed ({@link GatewayRequest#consumedCredentials})
+         * and the application learns the caller from the admission's principal instead. An
+         * upstream service has its own switch ({@code Service.Builder.forwardClientCredentials}).
+         */
+        public Builder forwardClientCredentials(boolean forward) {
+            this.forwardClientCredentials = forward;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.gatehouse;
 
+import io.gatehouse.auth.ConsumedCredentials;
 import io.gatehouse.observe.TraceContext;
 import java.io.IOException;
 import java.util.Objects;
@@ -19,6 +20,8 @@ public final class GatewayRequest {
     private byte[] body;
     private TraceContext trace;
     private ResponseHeaders responseHeaders = ResponseHeaders.empty();
+    private ConsumedCredentials consumedCredentials = ConsumedCredentials.none();
+    private boolean applicationSeesCredentials;
 
     /**
      * Creates the gateway's view of {@code exchange}.
@@ -75,6 +78,29 @@ public final class GatewayRequest {
     /** Sets the trace context the gateway decided under. */
     void trace(TraceContext trace) {
         this.trace = trace;
+    }
+
+    /**
+     * The header fields authentication read this request's credential from; none before
+     * authentication, for an anonymous caller, or for an authenticator that names none.
+     */
+    public ConsumedCredentials consumedCredentials() {
+        return consumedCredentials;
+    }
+
+    /**
+     * The header fields an adapter must hide from the local application: the
+     * {@link #consumedCredentials()}, or none when the gateway is configured to pass client
+     * credentials on ({@code forward_client_credentials}).
+     */
+    public ConsumedCredentials credentialsHiddenFromApplication() {
+        return applicationSeesCredentials ? ConsumedCredentials.none() : consumedCredentials;
+    }
+
+    /** Records what authentication consumed and whether the application may still see it. */
+    void consumedCredentials(ConsumedCredentials consumed, boolean applicationSeesThem) {
+        this.consumedCredentials = Objects.requireNonNull(consumed, "consumed");
+        this.applicationSeesCredentials = applicationSeesThem;
     }
 
     /** The first value of header {@code name}, or {@code null}. */

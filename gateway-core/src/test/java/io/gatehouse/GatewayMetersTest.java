@@ -61,6 +61,7 @@ class GatewayMetersTest {
                 .rateLimiter(limiter)
                 .nanoTime(nanos::get)
                 .meterRegistry(registry)
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
                 .build();
     }
 

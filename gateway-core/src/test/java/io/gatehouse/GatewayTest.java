@@ -131,8 +131,11 @@ class GatewayTest {
     }
 
     @Test
-    void unknownPathIsNotFoundProblem() {
-        Admission admission = gateway().admit(TestExchange.request("GET", "/nowhere"));
+    void unknownPathIsNotFoundProblemWhenTheGatewayOwnsEveryPath() {
+        Gateway owning = Gateway.builder(Router.of(List.of(invocations, health, admin)))
+                .authenticator(byHeader).rateLimiter(countingLimiter)
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND).build();
+        Admission admission = owning.admit(TestExchange.request("GET", "/nowhere"));
 
         Problem problem = ((Admission.Rejected) admission).problem();
         assertThat(problem.status()).isEqualTo(404);
@@ -424,9 +427,8 @@ class GatewayTest {
     }
 
     @Test
-    void unmatchedPathsPassThroughWhenConfiguredButWrongMethodsAreStill405() {
-        Gateway dropIn = Gateway.builder(Router.of(List.of(health)))
-                .unmatchedPaths(UnmatchedPaths.PASS_THROUGH).build();
+    void unmatchedPathsPassThroughByDefaultButWrongMethodsAreStill405() {
+        Gateway dropIn = Gateway.builder(Router.of(List.of(health))).build();
 
         Admission unknown = dropIn.admit(TestExchange.request("GET", "/legacy/page"));
         Admission wrongMethod = dropIn.admit(TestExchange.request("DELETE", "/health"));
@@ -434,7 +436,8 @@ class GatewayTest {
         assertThat(unknown).isInstanceOf(Admission.PassedThrough.class);
         assertThat(unknown.headers().size()).isZero();
         assertThat(((Admission.Rejected) wrongMethod).problem().status()).isEqualTo(405);
-        assertThat(((Admission.Rejected) Gateway.builder(Router.of(List.of(health))).build()
+        assertThat(((Admission.Rejected) Gateway.builder(Router.of(List.of(health)))
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND).build()
                 .admit(TestExchange.request("GET", "/legacy/page"))).problem().code())
                 .isEqualTo(ErrorCode.NOT_FOUND);
     }

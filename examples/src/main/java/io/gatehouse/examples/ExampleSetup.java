@@ -1,6 +1,7 @@
 package io.gatehouse.examples;
 
 import io.gatehouse.Gateway;
+import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeySpec;
 import io.gatehouse.auth.ApiKeyStore;
@@ -167,6 +168,8 @@ final class ExampleSetup {
                 .rateLimiter(limiter)
                 .usage(usage)
                 .meterRegistry(meters)
+                // The example serves nothing but its routes: every other path is the gateway's 404.
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
                 .healthCheck("limit_store", true, limitStore)
                 .healthCheck("key_store", true, keyStore)
                 .build();

@@ -42,6 +42,12 @@ public final class ApiKeyAuthenticator implements Authenticator {
     public static final Duration LAST_USE_RESOLUTION = Duration.ofSeconds(1);
 
     private static final String NOT_VALID = "the API key is not valid";
+    private static final ConsumedCredentials FROM_API_KEY_HEADER =
+            ConsumedCredentials.headers(API_KEY_HEADER);
+    private static final ConsumedCredentials FROM_AUTHORIZATION =
+            ConsumedCredentials.headers("Authorization");
+    private static final ConsumedCredentials FROM_BOTH =
+            ConsumedCredentials.headers(API_KEY_HEADER, "Authorization");
 
     private final ApiKeyStore store;
     private final KeyHasher hasher;
@@ -69,6 +75,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
             return new AuthResult.Rejected(ErrorCode.VALIDATION_ERROR,
                     "the request carries more than one credential; send exactly one");
         }
+        boolean fromHeader = key != null;
         if (key == null) {
             key = bearerValue(request.header("Authorization"));
             if (key == null || looksLikeJwt(key)) {
@@ -132,7 +139,10 @@ public final class ApiKeyAuthenticator implements Authenticator {
                 // Losing a last-use time is harmless (see ApiKeyStore#recordUse).
             }
         }
-        return new AuthResult.Authenticated(record.toPrincipal());
+        // The same key may also be in Authorization (anything else there was refused above).
+        return new AuthResult.Authenticated(record.toPrincipal(), !fromHeader
+                ? FROM_AUTHORIZATION : request.header("Authorization") == null
+                        ? FROM_API_KEY_HEADER : FROM_BOTH);
     }
 
     /**

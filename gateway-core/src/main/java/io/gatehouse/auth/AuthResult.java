@@ -11,10 +11,22 @@ import java.util.Objects;
  */
 public sealed interface AuthResult {
 
-    /** The credential was verified; {@code principal} is who is calling. */
-    record Authenticated(Principal principal) implements AuthResult {
+    /**
+     * The credential was verified; {@code principal} is who is calling.
+     *
+     * @param consumed the header fields the credential was read from, which the gateway hides
+     *                 from the application and drops upstream unless told to pass them on
+     */
+    record Authenticated(Principal principal, ConsumedCredentials consumed)
+            implements AuthResult {
         public Authenticated {
             Objects.requireNonNull(principal, "principal");
+            Objects.requireNonNull(consumed, "consumed");
+        }
+
+        /** The caller, from a credential the gateway need not hide (a custom authenticator). */
+        public Authenticated(Principal principal) {
+            this(principal, ConsumedCredentials.none());
         }
     }
 

@@ -41,6 +41,8 @@ import java.util.Set;
 public final class JwtAuthenticator implements Authenticator {
 
     /** Registered claims that RFC 7519 defines as StringOrURI. */
+    private static final ConsumedCredentials CONSUMED =
+            ConsumedCredentials.headers("Authorization");
     private static final List<String> STRING_OR_URI_CLAIMS = List.of("iss", "sub", "jti");
 
     /** Largest clock skew a gateway may be configured to tolerate. */
@@ -200,7 +202,7 @@ public final class JwtAuthenticator implements Authenticator {
         String credentialId = claims.getJWTID() == null ? "jwt" : claims.getJWTID();
         return new AuthResult.Authenticated(new Principal(subject,
                 tier == null || tier.isBlank() ? issuer.defaultTier() : tier,
-                strings(claims, issuer.rolesClaim()), permissions, credentialId));
+                strings(claims, issuer.rolesClaim()), permissions, credentialId), CONSUMED);
     }
 
     private static boolean typeMatches(String required, JOSEObjectType actual) {

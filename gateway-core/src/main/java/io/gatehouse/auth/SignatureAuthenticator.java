@@ -40,6 +40,10 @@ import java.util.Set;
  */
 public final class SignatureAuthenticator implements Authenticator {
 
+    /** The signature fields; Content-Digest describes the body and stays. */
+    private static final ConsumedCredentials CONSUMED =
+            ConsumedCredentials.headers("Signature", "Signature-Input");
+
     private final SignatureKeyResolver keys;
     private final NonceStore nonces;
     private final Clock clock;
@@ -193,7 +197,7 @@ public final class SignatureAuthenticator implements Authenticator {
                 return reject("the signature's nonce was already used");
             }
         }
-        return new AuthResult.Authenticated(key.principal());
+        return new AuthResult.Authenticated(key.principal(), CONSUMED);
     }
 
     private AuthResult checkTime(Map<String, Object> params) {

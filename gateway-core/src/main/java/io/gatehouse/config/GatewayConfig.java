@@ -66,7 +66,7 @@ import java.util.function.Function;
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
-            "forwarded_header", "unmatched_paths",
+            "forwarded_header", "unmatched_paths", "forward_client_credentials",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
             "services", "cors");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
@@ -79,6 +79,7 @@ public final class GatewayConfig {
     private final List<String> trustedProxies;
     private final ForwardedHeader forwardedHeader;
     private final UnmatchedPaths unmatchedPaths;
+    private final boolean forwardClientCredentials;
     private final List<Tier> tiers;
     private final String unknownTier;
     private final AuthSection auth;
@@ -89,8 +90,9 @@ public final class GatewayConfig {
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
             ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
             String unknownTier, AuthSection auth, Map<String, Object> sections,
-            List<Service> services, CorsPolicy cors) {
+            List<Service> services, CorsPolicy cors, boolean forwardClientCredentials) {
         this.unmatchedPaths = unmatchedPaths;
+        this.forwardClientCredentials = forwardClientCredentials;
         this.routes = List.copyOf(routes);
         this.services = List.copyOf(services);
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -229,8 +231,11 @@ public final class GatewayConfig {
                 ? reader.choice(root.get("unmatched_paths"), "unmatched_paths",
                         java.util.EnumSet.allOf(UnmatchedPaths.class))
                 : UnmatchedPaths.PASS_THROUGH;
+        boolean forwardCredentials = root.has("forward_client_credentials")
+                && reader.bool(root.get("forward_client_credentials"),
+                        "forward_client_credentials");
         return new GatewayConfig(routes, proxies, forwardedHeader, unmatched, tiers,
-                unknownTier, auth, sections, services, cors);
+                unknownTier, auth, sections, services, cors, forwardCredentials);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -297,6 +302,14 @@ public final class GatewayConfig {
     /** What happens to paths no route matches; {@code pass_through} unless configured. */
     public UnmatchedPaths unmatchedPaths() {
         return unmatchedPaths;
+    }
+
+    /**
+     * Whether the local application sees the credentials the gateway checked;
+     * {@code false} unless configured (see {@link Gateway.Builder#forwardClientCredentials}).
+     */
+    public boolean forwardClientCredentials() {
+        return forwardClientCredentials;
     }
 
     /** The header the trusted proxies write; {@code X-Forwarded-For} unless configured. */
@@ -408,6 +421,7 @@ public final class GatewayConfig {
     public Gateway.Builder gatewayBuilder() {
         return withCors(Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .unmatchedPaths(unmatchedPaths)
+                .forwardClientCredentials(forwardClientCredentials)
                 .authenticator(authenticator())
                 .rateLimiter(rateLimiter(LimitStores.inMemory())));
     }
@@ -428,6 +442,7 @@ public final class GatewayConfig {
     public Gateway.Builder gatewayBuilder(LimitStore limitStore, ApiKeyStore apiKeyStore) {
         return withCors(Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .unmatchedPaths(unmatchedPaths)
+                .forwardClientCredentials(forwardClientCredentials)
                 .authenticator(authenticator(apiKeyStore))
                 .rateLimiter(rateLimiter(limitStore)));
     }

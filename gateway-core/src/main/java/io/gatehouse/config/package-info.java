@@ -39,6 +39,11 @@
  * # Paths no route matches: pass_through (default; the application behind the filter serves
  * # them, untouched by the gateway) or not_found (404 from the gateway).
  * unmatched_paths: pass_through
+ * # Whether the application behind the filter still sees the credential the gateway checked
+ * # (X-API-Key, Authorization, Signature, Signature-Input). Default false: those fields are
+ * # hidden and the caller is in the request attribute io.gatehouse.principal. Upstream
+ * # services have their own forward_client_credentials.
+ * forward_client_credentials: false
  *
  * routes:                                # required, at least one; matched most specific first
  *   - id: invocations                    # required, unique; used in logs, metrics and keys

@@ -3,6 +3,7 @@ package io.gatehouse.upstream;
 import io.gatehouse.Exchange;
 import io.gatehouse.GatewayRequest;
 import io.gatehouse.ResponseHeaders;
+import io.gatehouse.auth.ConsumedCredentials;
 import io.gatehouse.observe.TraceContext;
 import java.util.Locale;
 import java.util.Set;
@@ -22,7 +23,9 @@ import java.util.function.BiConsumer;
  * when the peer is a trusted proxy and started afresh otherwise; {@code X-Request-ID} carries the
  * gateway's request id; a valid {@code traceparent} (W3C Trace Context) is propagated with its
  * {@code tracestate}, an absent or malformed one replaced by a new trace; the client's
- * {@code Authorization} and {@code X-API-Key} are dropped unless the service forwards them; the
+ * credential fields ({@code Authorization}, {@code X-API-Key}, {@code Signature},
+ * {@code Signature-Input}, and whatever else authentication consumed, see
+ * {@link ConsumedCredentials}) are dropped unless the service forwards them; the
  * service's credential is set; {@code Host} follows the service's {@link HostHeader}.
  *
  * <p>Downstream: hop-by-hop fields and those named in the upstream's {@code Connection} are
@@ -76,6 +79,7 @@ public final class ForwardedHeaders {
             Endpoint endpoint, BiConsumer<String, String> sink) {
         Exchange exchange = request.exchange();
         Set<String> dropped = connectionTokens(exchange.headerValues("Connection"));
+        ConsumedCredentials consumed = request.consumedCredentials();
         String credentialHeader = service.credential()
                 .map(credential -> credential.header().toLowerCase(Locale.ROOT)).orElse(null);
         for (String name : exchange.headerNames()) {
@@ -83,7 +87,8 @@ public final class ForwardedHeaders {
             if (HOP_BY_HOP.contains(lower) || REBUILT.contains(lower) || dropped.contains(lower)
                     || lower.equals(credentialHeader)
                     || !service.forwardClientCredentials()
-                            && (lower.equals("authorization") || lower.equals("x-api-key"))) {
+                            && (ConsumedCredentials.isCredentialField(lower)
+                                    || consumed.hides(lower))) {
                 continue;
             }
             for (String value : exchange.headerValues(name)) {

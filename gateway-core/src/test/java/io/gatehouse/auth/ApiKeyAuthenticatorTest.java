@@ -44,7 +44,8 @@ class ApiKeyAuthenticatorTest {
                 .withRoles("user").withPermissions("invocations:write"));
 
         assertThat(apiKey(key.plaintext())).isEqualTo(new AuthResult.Authenticated(new Principal(
-                "alice", "premium", Set.of("user"), Set.of("invocations:write"), key.keyId())));
+                "alice", "premium", Set.of("user"), Set.of("invocations:write"), key.keyId()),
+                ConsumedCredentials.headers("X-API-Key")));
     }
 
     @Test
@@ -56,6 +57,21 @@ class ApiKeyAuthenticatorTest {
 
         assertThat(result).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(((AuthResult.Authenticated) result).principal().id()).isEqualTo("bob");
+        assertThat(((AuthResult.Authenticated) result).consumed())
+                .isEqualTo(ConsumedCredentials.headers("Authorization"));
+    }
+
+    @Test
+    void aKeySentInBothFieldsConsumesBoth() {
+        NewApiKey key = manager.create("sk_test", ApiKeySpec.of("bob", "free"));
+
+        AuthResult result = authenticator.authenticate(new GatewayRequest(TestExchange
+                .request("GET", "/x").header("X-API-Key", key.plaintext())
+                .header("Authorization", "Bearer " + key.plaintext()), "req-1", "/x",
+                "203.0.113.9"));
+
+        assertThat(((AuthResult.Authenticated) result).consumed().headerNames())
+                .containsExactlyInAnyOrder("x-api-key", "authorization");
     }
 
     @Test

@@ -70,7 +70,8 @@ class JwtAuthenticatorTest {
 
         assertThat(rsaOnly.authenticate(bearer(token))).isEqualTo(new AuthResult.Authenticated(
                 new Principal("alice", "premium", Set.of("admin", "user"),
-                        Set.of("keys:write", "invoke", "read"), "jti-1")));
+                        Set.of("keys:write", "invoke", "read"), "jti-1"),
+                ConsumedCredentials.headers("Authorization")));
     }
 
     @Test
@@ -86,7 +87,7 @@ class JwtAuthenticatorTest {
 
         assertThat(custom.authenticate(bearer(token))).isEqualTo(new AuthResult.Authenticated(
                 new Principal("a@example.org", "basic", Set.of("ops", "dev"), Set.of("read"),
-                        "jti-1")));
+                        "jti-1"), ConsumedCredentials.headers("Authorization")));
     }
 
     @ParameterizedTest

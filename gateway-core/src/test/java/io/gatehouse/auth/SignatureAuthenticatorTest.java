@@ -126,7 +126,8 @@ class SignatureAuthenticatorTest {
         assertThat(added.keySet()).containsExactly("Content-Digest", "Signature-Input",
                 "Signature");
         assertThat(send("POST", BODY, added)).isEqualTo(
-                new AuthResult.Authenticated(principal(keyIdOf(algorithm))));
+                new AuthResult.Authenticated(principal(keyIdOf(algorithm)),
+                        ConsumedCredentials.headers("Signature", "Signature-Input")));
     }
 
     @Test

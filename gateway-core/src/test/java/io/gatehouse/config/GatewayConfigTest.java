@@ -7,6 +7,7 @@ import io.gatehouse.Admission;
 import io.gatehouse.Exchange;
 import io.gatehouse.ForwardedHeader;
 import io.gatehouse.Gateway;
+import io.gatehouse.GatewayRequest;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
 import io.gatehouse.validate.ContentTypeValidator;
@@ -275,5 +276,32 @@ class GatewayConfigTest {
         assertThatThrownBy(() -> GatewayConfig.parse(routes + "unmatched_paths: ignore\n",
                 NO_ENV)).hasMessage("unmatched_paths: 'ignore' is not one of not_found, "
                         + "pass_through");
+    }
+
+    @Test
+    void consumedCredentialsAreHiddenFromTheApplicationUnlessTheFileForwardsThem() {
+        String yaml = """
+                routes: [{id: r, path: /r}]
+                tiers: {free: []}
+                api_keys:
+                  keys: [{id: kid_bob, owner: bob, tier: free, plaintext_env: BOB_KEY}]
+                """;
+        Function<String, String> env =
+                Map.of("BOB_KEY", "key_bob_config_0123456789")::get;
+        Exchange call = new TestExchange("GET", "/r",
+                Map.of("X-API-Key", "key_bob_config_0123456789"), new byte[0]);
+
+        GatewayRequest hiding = ((Admission.Admitted) GatewayConfig.parse(yaml, env)
+                .gatewayBuilder().build().admit(call)).request();
+        GatewayConfig forwarding = GatewayConfig.parse(yaml
+                + "forward_client_credentials: true\n", env);
+        GatewayRequest passing = ((Admission.Admitted) forwarding.gatewayBuilder().build()
+                .admit(call)).request();
+
+        assertThat(hiding.credentialsHiddenFromApplication().headerNames())
+                .containsExactly("x-api-key");
+        assertThat(forwarding.forwardClientCredentials()).isTrue();
+        assertThat(passing.consumedCredentials().headerNames()).containsExactly("x-api-key");
+        assertThat(passing.credentialsHiddenFromApplication().isEmpty()).isTrue();
     }
 }

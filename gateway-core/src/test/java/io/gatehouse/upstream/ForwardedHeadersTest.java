@@ -2,9 +2,16 @@ package io.gatehouse.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.Admission;
+import io.gatehouse.Gateway;
 import io.gatehouse.GatewayRequest;
 import io.gatehouse.ResponseHeaders;
 import io.gatehouse.TestExchange;
+import io.gatehouse.auth.AuthResult;
+import io.gatehouse.auth.ConsumedCredentials;
+import io.gatehouse.auth.Principal;
+import io.gatehouse.route.Route;
+import io.gatehouse.route.Router;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class ForwardedHeadersTest {
 
     private static final Endpoint ENDPOINT = Endpoint.parse("http://10.0.0.5:9001");
+    private static final String DIGEST = "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:";
     private static final String TRACE =
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -58,6 +66,36 @@ class ForwardedHeadersTest {
         List<String> kept = forward(exchange, "127.0.0.1",
                 service().forwardClientCredentials(true).build());
         assertThat(kept).contains("authorization: Bearer client-token", "x-api-key: gk_client");
+    }
+
+    @Test
+    void signatureFieldsAndWhateverAuthenticationConsumedNeverReachTheUpstream() {
+        Gateway gateway = Gateway.builder(Router.of(List.of(Route.builder("x", "/x").build())))
+                .authenticator(request -> new AuthResult.Authenticated(
+                        new Principal("alice", "free", Set.of(), Set.of(), "k1"),
+                        ConsumedCredentials.headers("X-Partner-Token")))
+                .build();
+        TestExchange exchange = TestExchange.request("GET", "/x")
+                .header("Signature-Input", "sig1=(\"@method\");keyid=\"hmac\"")
+                .header("Signature", "sig1=:c2lnbmF0dXJl:")
+                .header("Content-Digest", DIGEST)
+                .header("X-Partner-Token", "partner-secret").header("Accept", "text/plain");
+        GatewayRequest admitted = ((Admission.Admitted) gateway.admit(exchange)).request();
+
+        List<String> lines = new ArrayList<>();
+        ForwardedHeaders.requestHeaders(admitted, "https", service().build(), ENDPOINT,
+                (name, value) -> lines.add(name.toLowerCase() + ": " + value));
+
+        assertThat(lines).contains("accept: text/plain", "content-digest: " + DIGEST);
+        assertThat(lines).noneMatch(line -> line.startsWith("signature")
+                || line.contains("partner-secret"));
+
+        List<String> kept = new ArrayList<>();
+        ForwardedHeaders.requestHeaders(admitted, "https",
+                service().forwardClientCredentials(true).build(), ENDPOINT,
+                (name, value) -> kept.add(name.toLowerCase() + ": " + value));
+        assertThat(kept).contains("signature: sig1=:c2lnbmF0dXJl:",
+                "x-partner-token: partner-secret");
     }
 
     @Test

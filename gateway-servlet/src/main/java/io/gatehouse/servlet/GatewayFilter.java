@@ -7,6 +7,7 @@ import io.gatehouse.Grant;
 import io.gatehouse.Outcome;
 import io.gatehouse.Problem;
 import io.gatehouse.ResponseHeaders;
+import io.gatehouse.auth.ConsumedCredentials;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.GatewayConfigException;
 import io.gatehouse.route.Route;
@@ -125,9 +126,13 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>What the application sees</h2>
  * The request body is intact whether or not the gateway read it (the bytes it read are replayed
- * by {@code getInputStream()}, {@code getReader()} and form parameters). The admission is in the
+ * by {@code getInputStream()}, {@code getReader()} and form parameters). The header fields the
+ * caller's credential came from ({@code X-API-Key}, {@code Authorization},
+ * {@code Signature}, {@code Signature-Input}: whatever authentication consumed) are hidden,
+ * unless the gateway forwards client credentials. The admission is in the
  * request attribute {@value #ADMISSION_ATTRIBUTE} ({@link Admission.Admitted}: request id,
- * principal, route, rate-limit headers, trace context), the W3C {@code traceparent} to continue
+ * principal, route, rate-limit headers, trace context), the caller in
+ * {@value #PRINCIPAL_ATTRIBUTE}, the W3C {@code traceparent} to continue
  * in {@value #TRACEPARENT_ATTRIBUTE}. An application whose real cost is only known at the end
  * (e.g. LLM tokens) sets the request attribute {@value #ACTUAL_COST_ATTRIBUTE} to a
  * {@code Long} before the response completes; the gateway settles cost-weighted limits with it
@@ -174,6 +179,13 @@ public final class GatewayFilter implements Filter {
 
     /** Request attribute holding the {@link Admission.Admitted} of a request that passed. */
     public static final String ADMISSION_ATTRIBUTE = "io.gatehouse.Admission";
+
+    /**
+     * Request attribute holding the {@link io.gatehouse.auth.Principal} of an admitted request:
+     * who the caller is, for an application that no longer sees the credential (the header
+     * fields authentication consumed are hidden unless the gateway forwards client credentials).
+     */
+    public static final String PRINCIPAL_ATTRIBUTE = "io.gatehouse.principal";
 
     /**
      * Request attribute holding the W3C {@code traceparent} (a {@code String}) an admitted
@@ -449,7 +461,11 @@ public final class GatewayFilter implements Filter {
                 proceed(resumed.admitted(), resumed.exchange(), http, httpResponse, chain);
                 return;
             }
-            chain.doFilter(request, response);
+            // A later dispatch of an admitted request (an async dispatch of the original
+            // request, an error page) must not show the credentials either.
+            chain.doFilter(request.getAttribute(ADMISSION_ATTRIBUTE)
+                    instanceof Admission.Admitted admitted
+                    ? hidingCredentials(http, response, admitted) : request, response);
             return;
         }
         Gateway current = gateway;
@@ -541,9 +557,11 @@ public final class GatewayFilter implements Filter {
             response.setHeader("Connection", "close");
         }
         request.setAttribute(ADMISSION_ATTRIBUTE, admitted);
+        request.setAttribute(PRINCIPAL_ATTRIBUTE, admitted.principal());
         request.setAttribute(TRACEPARENT_ATTRIBUTE, admitted.request().trace().traceparent());
-        HttpServletRequest forward =
-                exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request;
+        HttpServletRequest forward = hidingCredentials(
+                exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request, response,
+                admitted);
         try {
             chain.doFilter(forward, response);
         } catch (IOException | ServletException | RuntimeException | Error e) {
@@ -560,6 +578,17 @@ public final class GatewayFilter implements Filter {
             }
         }
         grant.complete(new Outcome(response.getStatus(), actualCost(request)));
+    }
+
+    /**
+     * {@code request} without the credential fields the gateway consumed, unless the gateway
+     * forwards client credentials or none were consumed.
+     */
+    private static HttpServletRequest hidingCredentials(HttpServletRequest request,
+            ServletResponse response, Admission.Admitted admitted) {
+        ConsumedCredentials hidden = admitted.request().credentialsHiddenFromApplication();
+        return hidden.isEmpty() ? request
+                : new CredentialHidingRequest(request, response, hidden);
     }
 
     private static long actualCost(ServletRequest request) {

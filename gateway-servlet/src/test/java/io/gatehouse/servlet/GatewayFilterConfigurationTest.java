@@ -84,7 +84,8 @@ class GatewayFilterConfigurationTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("containers")
-    void gatewayInServletContextAttributeIsUsedWithoutFactory(ServletContainer container)
+    void gatewayInServletContextAttributeIsUsedWithoutFactoryAndPassesUnlistedPathsThrough(
+            ServletContainer container)
             throws Exception {
         Gateway gateway = Gateway.builder(Router.of(List.of(
                 Route.builder("open", "/open").publicAccess().build()))).build();
@@ -93,7 +94,11 @@ class GatewayFilterConfigurationTest {
 
         try (var running = container.start(deployment)) {
             assertThat(get(running, "/open").statusCode()).isEqualTo(200);
-            assertThat(get(running, "/closed").statusCode()).isEqualTo(404);
+            // Built in Java without unmatchedPaths(...): the application serves unlisted paths.
+            HttpResponse<String> unlisted = get(running, "/closed");
+            assertThat(unlisted.statusCode()).isEqualTo(200);
+            assertThat(unlisted.body()).isEqualTo("hello");
+            assertThat(unlisted.headers().firstValue("X-Request-ID")).isEmpty();
         }
     }
 

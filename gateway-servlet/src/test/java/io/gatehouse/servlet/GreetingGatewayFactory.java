@@ -1,6 +1,7 @@
 package io.gatehouse.servlet;
 
 import io.gatehouse.Gateway;
+import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import java.util.List;
@@ -16,6 +17,7 @@ public final class GreetingGatewayFactory implements GatewayFactory {
             throw new IllegalArgumentException("init parameter greeting.path is required");
         }
         return Gateway.builder(Router.of(List.of(
-                Route.builder("greeting", path).methods("GET").publicAccess().build()))).build();
+                Route.builder("greeting", path).methods("GET").publicAccess().build())))
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND).build();
     }
 }

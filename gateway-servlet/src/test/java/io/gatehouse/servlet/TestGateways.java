@@ -3,6 +3,7 @@ package io.gatehouse.servlet;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.Gateway;
 import io.gatehouse.ResponseHeaders;
+import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
@@ -83,6 +84,7 @@ final class TestGateways {
         return Gateway.builder(Router.of(routes()))
                 .authenticator(AUTHENTICATOR)
                 .rateLimiter(rateLimiter)
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
                 .build();
     }
 
