@@ -24,6 +24,7 @@ import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import io.gatehouse.upstream.Service;
 import io.gatehouse.upstream.Target;
+import io.gatehouse.upstream.Upstreams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ import java.util.function.Function;
  * store is opened and the file's API keys are saved to it when a gateway or authenticator is
  * built.
  *
- * <p>Immutable.
+ * <p>Thread-safe; immutable apart from the live {@link #upstreams()} it makes on first use.
  */
 public final class GatewayConfig {
 
@@ -85,6 +86,8 @@ public final class GatewayConfig {
     private final Map<String, Object> sections;
     private final List<Service> services;
     private final CorsPolicy cors;
+    /** The live pools of {@link #services}, made on first use; see {@link #upstreams()}. */
+    private Upstreams upstreams;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
             ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
@@ -284,6 +287,19 @@ public final class GatewayConfig {
         return services;
     }
 
+    /**
+     * The live pools of {@link #services()} (endpoint health, circuit breakers), made on the
+     * first call and the same object afterwards: the health components the
+     * {@link #gatewayBuilder() gateway builders} add ({@code upstream_<name>}) and the forwarder
+     * of {@code gateway-proxy} share it, so health shows what forwarding sees.
+     */
+    public synchronized Upstreams upstreams() {
+        if (upstreams == null) {
+            upstreams = Upstreams.of(services);
+        }
+        return upstreams;
+    }
+
     /** A router over {@link #routes()}. */
     public Router router() {
         return Router.of(routes);
@@ -401,7 +417,9 @@ public final class GatewayConfig {
      * A gateway builder with everything the file configures: routes, trusted proxies, the
      * {@link #authenticator()} (keys in the store of {@link #openApiKeyStore()}) and the
      * {@link #rateLimiter(LimitStore) rate limiter} over a new in-memory
-     * {@link LimitStores#inMemory() limit store}. Build it as it is, or replace parts first.
+     * {@link LimitStores#inMemory() limit store}, and one health component per upstream
+     * service ({@code upstream_<name>}, see {@link #upstreams()}). Build it as it is, or
+     * replace parts first.
      *
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
@@ -413,6 +431,9 @@ public final class GatewayConfig {
     }
 
     private Gateway.Builder withCors(Gateway.Builder builder) {
+        if (!services.isEmpty()) {
+            upstreams().addHealthChecks(builder);
+        }
         return cors == null ? builder : builder.cors(cors);
     }
 
