@@ -69,8 +69,9 @@ public final class GatewayConfig {
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
             "forwarded_header", "unmatched_paths",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
-            "services", "cors");
+            "services", "cors", "fallback_instances");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
+    private static final int MAX_FALLBACK_INSTANCES = 10_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -86,14 +87,16 @@ public final class GatewayConfig {
     private final Map<String, Object> sections;
     private final List<Service> services;
     private final CorsPolicy cors;
+    private final int fallbackInstances;
     /** The live pools of {@link #services}, made on first use; see {@link #upstreams()}. */
     private Upstreams upstreams;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
             ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
             String unknownTier, AuthSection auth, Map<String, Object> sections,
-            List<Service> services, CorsPolicy cors) {
+            List<Service> services, CorsPolicy cors, int fallbackInstances) {
         this.unmatchedPaths = unmatchedPaths;
+        this.fallbackInstances = fallbackInstances;
         this.routes = List.copyOf(routes);
         this.services = List.copyOf(services);
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -232,8 +235,12 @@ public final class GatewayConfig {
                 ? reader.choice(root.get("unmatched_paths"), "unmatched_paths",
                         java.util.EnumSet.allOf(UnmatchedPaths.class))
                 : UnmatchedPaths.PASS_THROUGH;
+        int fallbackInstances = root.hasNonNull("fallback_instances")
+                ? (int) reader.integer(root.get("fallback_instances"), "fallback_instances", 1,
+                        MAX_FALLBACK_INSTANCES)
+                : 1;
         return new GatewayConfig(routes, proxies, forwardedHeader, unmatched, tiers,
-                unknownTier, auth, sections, services, cors);
+                unknownTier, auth, sections, services, cors, fallbackInstances);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -300,6 +307,16 @@ public final class GatewayConfig {
         return upstreams;
     }
 
+    /**
+     * {@code fallback_instances}: how many gateways share each limit, so that a limit with
+     * {@code failure_policy: local_fallback} grants each of them only its share
+     * ({@code ceil(limit / n)}) while the limit store fails; 1 when not set. See
+     * {@link TieredRateLimiter.Builder#fallbackInstances(int)}.
+     */
+    public int fallbackInstances() {
+        return fallbackInstances;
+    }
+
     /** A router over {@link #routes()}. */
     public Router router() {
         return Router.of(routes);
@@ -361,8 +378,9 @@ public final class GatewayConfig {
     /**
      * The rate limiter over {@code store}: a {@link TieredRateLimiter} of {@link #tiers()} (and
      * the routes' limits), or {@link RateLimiter#unlimited()} when the file configures no limit
-     * at all. A principal whose tier is neither configured nor covered by {@code unknown_tier}
-     * is refused, never left unlimited.
+     * at all. Limits that fall back to local decisions grant each gateway its share of
+     * {@link #fallbackInstances()}. A principal whose tier is neither configured nor covered
+     * by {@code unknown_tier} is refused, never left unlimited.
      */
     public RateLimiter rateLimiter(LimitStore store) {
         Objects.requireNonNull(store, "store");
@@ -370,7 +388,8 @@ public final class GatewayConfig {
         if (tiers.isEmpty() && !routeLimits) {
             return RateLimiter.unlimited();
         }
-        TieredRateLimiter.Builder limiter = TieredRateLimiter.builder(store).tiers(tiers);
+        TieredRateLimiter.Builder limiter = TieredRateLimiter.builder(store).tiers(tiers)
+                .fallbackInstances(fallbackInstances);
         if (unknownTier != null) {
             limiter.unknownTier(unknownTier);
         }
