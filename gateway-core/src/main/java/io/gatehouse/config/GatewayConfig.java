@@ -24,6 +24,7 @@ import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import io.gatehouse.upstream.Service;
 import io.gatehouse.upstream.Target;
+import io.gatehouse.upstream.Upstreams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,15 +62,16 @@ import java.util.function.Function;
  * store is opened and the file's API keys are saved to it when a gateway or authenticator is
  * built.
  *
- * <p>Immutable.
+ * <p>Thread-safe; immutable apart from the live {@link #upstreams()} it makes on first use.
  */
 public final class GatewayConfig {
 
     private static final Set<String> INTERPRETED = Set.of("routes", "trusted_proxies", "tiers",
             "forwarded_header", "unmatched_paths", "forward_client_credentials",
             "presets", "unknown_tier", "api_keys", "jwt", "signatures", "auth_failures",
-            "services", "cors");
+            "services", "cors", "fallback_instances");
     private static final Set<String> PRESET_KEYS = Set.of("zone");
+    private static final int MAX_FALLBACK_INSTANCES = 10_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -86,13 +88,18 @@ public final class GatewayConfig {
     private final Map<String, Object> sections;
     private final List<Service> services;
     private final CorsPolicy cors;
+    private final int fallbackInstances;
+    /** The live pools of {@link #services}, made on first use; see {@link #upstreams()}. */
+    private Upstreams upstreams;
 
     private GatewayConfig(List<Route> routes, List<String> trustedProxies,
             ForwardedHeader forwardedHeader, UnmatchedPaths unmatchedPaths, List<Tier> tiers,
             String unknownTier, AuthSection auth, Map<String, Object> sections,
-            List<Service> services, CorsPolicy cors, boolean forwardClientCredentials) {
+            List<Service> services, CorsPolicy cors, boolean forwardClientCredentials,
+            int fallbackInstances) {
         this.unmatchedPaths = unmatchedPaths;
         this.forwardClientCredentials = forwardClientCredentials;
+        this.fallbackInstances = fallbackInstances;
         this.routes = List.copyOf(routes);
         this.services = List.copyOf(services);
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -234,8 +241,13 @@ public final class GatewayConfig {
         boolean forwardCredentials = root.has("forward_client_credentials")
                 && reader.bool(root.get("forward_client_credentials"),
                         "forward_client_credentials");
+        int fallbackInstances = root.hasNonNull("fallback_instances")
+                ? (int) reader.integer(root.get("fallback_instances"), "fallback_instances", 1,
+                        MAX_FALLBACK_INSTANCES)
+                : 1;
         return new GatewayConfig(routes, proxies, forwardedHeader, unmatched, tiers,
-                unknownTier, auth, sections, services, cors, forwardCredentials);
+                unknownTier, auth, sections, services, cors, forwardCredentials,
+                fallbackInstances);
     }
 
     /** Presets first, then the file's tiers, a file tier replacing a preset of its name. */
@@ -287,6 +299,29 @@ public final class GatewayConfig {
      */
     public List<Service> services() {
         return services;
+    }
+
+    /**
+     * The live pools of {@link #services()} (endpoint health, circuit breakers), made on the
+     * first call and the same object afterwards: the health components the
+     * {@link #gatewayBuilder() gateway builders} add ({@code upstream_<name>}) and the forwarder
+     * of {@code gateway-proxy} share it, so health shows what forwarding sees.
+     */
+    public synchronized Upstreams upstreams() {
+        if (upstreams == null) {
+            upstreams = Upstreams.of(services);
+        }
+        return upstreams;
+    }
+
+    /**
+     * {@code fallback_instances}: how many gateways share each limit, so that a limit with
+     * {@code failure_policy: local_fallback} grants each of them only its share
+     * ({@code ceil(limit / n)}) while the limit store fails; 1 when not set. See
+     * {@link TieredRateLimiter.Builder#fallbackInstances(int)}.
+     */
+    public int fallbackInstances() {
+        return fallbackInstances;
     }
 
     /** A router over {@link #routes()}. */
@@ -358,8 +393,9 @@ public final class GatewayConfig {
     /**
      * The rate limiter over {@code store}: a {@link TieredRateLimiter} of {@link #tiers()} (and
      * the routes' limits), or {@link RateLimiter#unlimited()} when the file configures no limit
-     * at all. A principal whose tier is neither configured nor covered by {@code unknown_tier}
-     * is refused, never left unlimited.
+     * at all. Limits that fall back to local decisions grant each gateway its share of
+     * {@link #fallbackInstances()}. A principal whose tier is neither configured nor covered
+     * by {@code unknown_tier} is refused, never left unlimited.
      */
     public RateLimiter rateLimiter(LimitStore store) {
         Objects.requireNonNull(store, "store");
@@ -367,7 +403,8 @@ public final class GatewayConfig {
         if (tiers.isEmpty() && !routeLimits) {
             return RateLimiter.unlimited();
         }
-        TieredRateLimiter.Builder limiter = TieredRateLimiter.builder(store).tiers(tiers);
+        TieredRateLimiter.Builder limiter = TieredRateLimiter.builder(store).tiers(tiers)
+                .fallbackInstances(fallbackInstances);
         if (unknownTier != null) {
             limiter.unknownTier(unknownTier);
         }
@@ -414,7 +451,9 @@ public final class GatewayConfig {
      * A gateway builder with everything the file configures: routes, trusted proxies, the
      * {@link #authenticator()} (keys in the store of {@link #openApiKeyStore()}) and the
      * {@link #rateLimiter(LimitStore) rate limiter} over a new in-memory
-     * {@link LimitStores#inMemory() limit store}. Build it as it is, or replace parts first.
+     * {@link LimitStores#inMemory() limit store}, and one health component per upstream
+     * service ({@code upstream_<name>}, see {@link #upstreams()}). Build it as it is, or
+     * replace parts first.
      *
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
@@ -427,6 +466,9 @@ public final class GatewayConfig {
     }
 
     private Gateway.Builder withCors(Gateway.Builder builder) {
+        if (!services.isEmpty()) {
+            upstreams().addHealthChecks(builder);
+        }
         return cors == null ? builder : builder.cors(cors);
     }
 

@@ -39,7 +39,7 @@ final class ServiceSection {
     private static final Set<String> BREAKER_KEYS = Set.of("enabled", "failure_rate", "window",
             "minimum_calls", "open_for", "half_open_calls");
     private static final Set<String> HEALTH_KEYS =
-            Set.of("consecutive_failures", "eject_for", "probe");
+            Set.of("consecutive_failures", "eject_for", "probe", "required");
     private static final Set<String> PROBE_KEYS = Set.of("path", "interval", "timeout");
     private static final Set<String> CREDENTIAL_KEYS = Set.of("header", "value");
     private static final Set<String> USAGE_KEYS = Set.of("header", "last_event");
@@ -100,6 +100,10 @@ final class ServiceSection {
         }
         if (node.has("health")) {
             service.health(health(reader, node.get("health"), where + ".health"));
+            JsonNode required = node.get("health").get("required");
+            if (required != null) {
+                service.requiredForReadiness(reader.bool(required, where + ".health.required"));
+            }
         }
         if (node.has("host")) {
             String host = reader.text(node.get("host"), where + ".host").strip();

@@ -102,6 +102,11 @@
  *     - {name: per-hour, algorithm: sliding_window, limit: 1000, period: 1h,
  *        failure_policy: local_fallback}
  *
+ * # How many gateways share each limit (default 1). While the limit store fails, a limit with
+ * # failure_policy local_fallback grants each gateway ceil(limit / fallback_instances): keep it
+ * # equal to the number of replicas (docs/operations.md states the bound). 1 to 10000.
+ * fallback_instances: ${GATEHOUSE_REPLICAS:-1}
+ *
  * # Optional: the tier of principals whose tier is not configured. Without it such a principal
  * # is refused (500), never left unlimited.
  * unknown_tier: free

@@ -26,6 +26,7 @@ public final class Service {
     private final UpstreamCredential credential;
     private final boolean forwardClientCredentials;
     private final UsageReader usage;
+    private final boolean requiredForReadiness;
 
     private Service(Builder builder) {
         this.name = builder.name;
@@ -39,6 +40,7 @@ public final class Service {
         this.credential = builder.credential;
         this.forwardClientCredentials = builder.forwardClientCredentials;
         this.usage = builder.usage;
+        this.requiredForReadiness = builder.requiredForReadiness;
     }
 
     /**
@@ -101,6 +103,15 @@ public final class Service {
         return usage;
     }
 
+    /**
+     * Whether the service being down (no healthy endpoint, or its circuit open) makes the
+     * gateway not ready; off by default, so that one failing upstream does not take the
+     * gateway's other routes out of a load balancer.
+     */
+    public boolean requiredForReadiness() {
+        return requiredForReadiness;
+    }
+
     @Override
     public String toString() {
         return "service " + name + " " + endpoints;
@@ -119,6 +130,7 @@ public final class Service {
         private UpstreamCredential credential;
         private boolean forwardClientCredentials;
         private UsageReader usage = UsageReader.none();
+        private boolean requiredForReadiness;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name");
@@ -194,6 +206,12 @@ public final class Service {
 
         public Builder usage(UsageReader usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /** Whether the service being down makes the gateway not ready (default {@code false}). */
+        public Builder requiredForReadiness(boolean required) {
+            this.requiredForReadiness = required;
             return this;
         }
 

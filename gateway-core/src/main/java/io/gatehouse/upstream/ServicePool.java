@@ -1,5 +1,6 @@
 package io.gatehouse.upstream;
 
+import io.gatehouse.observe.ComponentHealth;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -242,6 +243,31 @@ public final class ServicePool {
     /** The breaker's state: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or none. */
     public String circuitState() {
         return breaker == null ? "DISABLED" : breaker.getState().name();
+    }
+
+    /**
+     * The pool as a health component: {@code down} while no endpoint is healthy or the circuit
+     * is open, {@code degraded} while some endpoint is ejected or the circuit is half-open,
+     * else {@code up}; the detail reads e.g. {@code "1/2 endpoints healthy, circuit closed"}.
+     */
+    public ComponentHealth componentHealth() {
+        long now = nanoTime.getAsLong();
+        int healthy = 0;
+        for (EndpointState state : endpoints) {
+            if (state.available(now)) {
+                healthy++;
+            }
+        }
+        String circuit = circuitState();
+        String detail = healthy + "/" + endpoints.length + " endpoints healthy, circuit "
+                + circuit.toLowerCase(java.util.Locale.ROOT);
+        if (healthy == 0 || circuit.equals("OPEN") || circuit.equals("FORCED_OPEN")) {
+            return ComponentHealth.down(detail);
+        }
+        if (healthy < endpoints.length || circuit.equals("HALF_OPEN")) {
+            return ComponentHealth.degraded(detail);
+        }
+        return ComponentHealth.up(detail);
     }
 
     /** Whether {@code endpoint} may take attempts now (not ejected, not failing probes). */

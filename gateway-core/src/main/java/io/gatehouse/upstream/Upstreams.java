@@ -1,5 +1,6 @@
 package io.gatehouse.upstream;
 
+import io.gatehouse.Gateway;
 import io.gatehouse.route.Route;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live pools of a set of {@link Service}s, one {@link ServicePool} each, looked up by name.
+ * The live pools of a set of {@link Service}s, one {@link ServicePool} each, looked up by name
+ * and listed in the order given.
  * Build one per gateway and share it.
  *
  * <p>Thread-safe.
@@ -23,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class Upstreams {
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstreams.class);
+
+    /** The health component of service {@code s} is {@code upstream_s}. */
+    public static final String HEALTH_PREFIX = "upstream_";
 
     private final Map<String, ServicePool> pools;
 
@@ -49,7 +54,7 @@ public final class Upstreams {
                         + "' is defined twice");
             }
         }
-        return new Upstreams(Map.copyOf(pools));
+        return new Upstreams(java.util.Collections.unmodifiableMap(pools));
     }
 
     /** The pool of the service named {@code name}. */
@@ -60,6 +65,22 @@ public final class Upstreams {
     /** Every pool. */
     public Collection<ServicePool> pools() {
         return pools.values();
+    }
+
+    /**
+     * Adds one health component per service to {@code gateway}: {@code upstream_<name>}, as
+     * {@link ServicePool#componentHealth()} reports it, required for readiness only when the
+     * service says so ({@link Service#requiredForReadiness()}).
+     *
+     * @return {@code gateway}
+     * @throws IllegalArgumentException when a component of that name was already added
+     */
+    public Gateway.Builder addHealthChecks(Gateway.Builder gateway) {
+        for (ServicePool pool : pools.values()) {
+            gateway.healthCheck(HEALTH_PREFIX + pool.service().name(),
+                    pool.service().requiredForReadiness(), pool::componentHealth);
+        }
+        return gateway;
     }
 
     /**

@@ -38,6 +38,7 @@ class GatewayConfigServicesTest {
                 health:
                   consecutive_failures: 2
                   eject_for: 5s
+                  required: true
                   probe: {path: /health, interval: 2s, timeout: 300ms}
                 host: preserve
                 credential: {header: Authorization, value: "Bearer ${INFERENCE_KEY}"}
@@ -77,6 +78,7 @@ class GatewayConfigServicesTest {
                 Duration.ofSeconds(3), 2));
         assertThat(inference.health()).isEqualTo(new HealthCheck(2, Duration.ofSeconds(5),
                 "/health", Duration.ofSeconds(2), Duration.ofMillis(300)));
+        assertThat(inference.requiredForReadiness()).isTrue();
         assertThat(inference.host()).isEqualTo(HostHeader.preserve());
         assertThat(inference.credential()).contains(
                 new UpstreamCredential("Authorization", "Bearer sk-up"));
@@ -87,6 +89,7 @@ class GatewayConfigServicesTest {
         assertThat(plain.balancing()).isEqualTo(Balancing.LEAST_OUTSTANDING);
         assertThat(plain.retry()).isEqualTo(RetryPolicy.DEFAULTS);
         assertThat(plain.credential()).isEmpty();
+        assertThat(plain.requiredForReadiness()).isFalse();
 
         Target.Upstream embed = (Target.Upstream) config.routes().get(0).target();
         assertThat(embed.service()).isEqualTo("inference");
@@ -133,8 +136,22 @@ class GatewayConfigServicesTest {
         assertRejected(YAML.replace("public: true",
                 "public: true\n    rewrite: {strip_prefix: /h}"),
                 "routes[2].rewrite: only for a route with a service");
+        assertRejected(YAML.replace("required: true", "required: sometimes"),
+                "services.inference.health.required");
         assertRejected(YAML.replace("endpoints: http://127.0.0.1:9100", "balancing: weighted"),
                 "services.plain.endpoints: is required");
+    }
+
+    @Test
+    void gatewayBuildersReportEachServiceAsAHealthComponentOverSharedPools() {
+        GatewayConfig config = GatewayConfig.parse(YAML, ENV);
+        assertThat(config.upstreams()).isSameAs(config.upstreams());
+        assertThat(config.gatewayBuilder().build().health().toJsonNode().toString())
+                .isEqualTo("{\"status\":\"up\",\"ready\":true,\"draining\":false,"
+                        + "\"components\":{\"upstream_inference\":{\"status\":\"up\","
+                        + "\"required\":true,\"detail\":\"2/2 endpoints healthy, circuit "
+                        + "closed\"},\"upstream_plain\":{\"status\":\"up\",\"required\":false,"
+                        + "\"detail\":\"1/1 endpoints healthy, circuit closed\"}}}");
     }
 
     private static void assertRejected(String yaml, String message) {

@@ -74,7 +74,8 @@ public final class ProxyForwarder implements Forwarder, AutoCloseable {
     private volatile boolean closed;
 
     private ProxyForwarder(Builder builder) {
-        this.upstreams = Upstreams.of(builder.services, builder.nanoTime);
+        this.upstreams = builder.upstreams != null ? builder.upstreams
+                : Upstreams.of(builder.services, builder.nanoTime);
         this.maxConnectionsPerEndpoint = builder.maxConnectionsPerEndpoint;
         this.executor = new QueuedThreadPool(builder.maxThreads, 2);
         executor.setName("gatehouse-proxy");
@@ -103,16 +104,27 @@ public final class ProxyForwarder implements Forwarder, AutoCloseable {
 
     /** Starts a forwarder for {@code services}. */
     public static Builder builder(Collection<Service> services) {
-        return new Builder(services);
+        return new Builder(services, null);
     }
 
     /**
-     * A forwarder for the services of {@code config}.
+     * Starts a forwarder over pools made elsewhere, e.g. those of
+     * {@link GatewayConfig#upstreams()} whose health the gateway reports; the builder's
+     * {@link Builder#nanoTime} is then not used.
+     */
+    public static Builder builder(Upstreams upstreams) {
+        Objects.requireNonNull(upstreams, "upstreams");
+        return new Builder(List.of(), upstreams);
+    }
+
+    /**
+     * A forwarder for the services of {@code config}, over its {@link GatewayConfig#upstreams()
+     * pools}, so that the health components of its gateway builders report what it sees.
      *
      * @throws IllegalArgumentException naming a route whose service is not defined
      */
     public static ProxyForwarder of(GatewayConfig config) {
-        ProxyForwarder forwarder = builder(config.services()).build();
+        ProxyForwarder forwarder = builder(config.upstreams()).build();
         try {
             forwarder.upstreams().requireServicesOf(config.routes());
         } catch (IllegalArgumentException e) {
@@ -122,7 +134,10 @@ public final class ProxyForwarder implements Forwarder, AutoCloseable {
         return forwarder;
     }
 
-    /** The live pools: endpoint health, circuit state. */
+    /**
+     * The live pools: endpoint health, circuit state. Add them to the gateway's health with
+     * {@code forwarder.upstreams().addHealthChecks(gatewayBuilder)}.
+     */
     public Upstreams upstreams() {
         return upstreams;
     }
@@ -293,12 +308,14 @@ public final class ProxyForwarder implements Forwarder, AutoCloseable {
     /** Collects a forwarder's settings. Not thread-safe. */
     public static final class Builder {
         private final List<Service> services;
+        private final Upstreams upstreams;
         private LongSupplier nanoTime = System::nanoTime;
         private int maxThreads = 64;
         private int maxConnectionsPerEndpoint = 256;
 
-        private Builder(Collection<Service> services) {
+        private Builder(Collection<Service> services, Upstreams upstreams) {
             this.services = List.copyOf(services);
+            this.upstreams = upstreams;
         }
 
         /** The monotonic clock of health, backoff and budgets; {@code System::nanoTime}. */
