@@ -325,6 +325,40 @@ final class InMemoryLimitStore implements LimitStore {
         }
     }
 
+    @Override
+    public List<LimitStatus> inspect(List<Permit> permits) {
+        if (permits.isEmpty()) {
+            throw new IllegalArgumentException("inspect needs at least one permit");
+        }
+        LimitStatus[] statuses = new LimitStatus[permits.size()];
+        for (int i = 0; i < statuses.length; i++) {
+            Permit permit = permits.get(i);
+            LimitRule rule = permit.rule();
+            KeyStates holder = keys.getIfPresent(permit.key());
+            LimitStatus status = null;
+            if (holder != null) {
+                synchronized (holder) {
+                    LimitState state = holder.retired ? null : holder.find(rule);
+                    if (state != null) {
+                        // Advancing changes no decision; lastUsed stays, so reading never keeps
+                        // an idle state alive.
+                        status = statusOf(state, rule, clock.micros());
+                    }
+                }
+            }
+            if (status == null) {
+                status = statusOf(LimitState.fresh(rule), rule, clock.micros());
+            }
+            statuses[i] = status;
+        }
+        return List.of(statuses);
+    }
+
+    private static LimitStatus statusOf(LimitState state, LimitRule rule, long now) {
+        state.advance(rule, now);
+        return new LimitStatus(state.remaining(rule, now), state.reset(rule, now));
+    }
+
     private KeyStates holderFor(String key) {
         KeyStates holder = keys.getIfPresent(key);
         if (holder != null) {

@@ -45,6 +45,26 @@ public interface LimitStore extends AutoCloseable {
     /** Releases the concurrency lease {@code leaseId} held for {@code permit}; idempotent. */
     void release(Permit permit, String leaseId);
 
+    /**
+     * Reads what each permit's limit has left now, without consuming anything or creating
+     * state: a key never decided reads as a fresh limit (full, reset 0). The numbers are those a
+     * decision at this instant would report before taking its cost; each permit's cost is
+     * ignored. Reading may drop entries that have expired anyway (old log entries, leases past
+     * their expiry), which changes no later decision.
+     *
+     * <p>Stores that cannot read without deciding keep this default, which throws.
+     *
+     * @param permits the limits to read, at least one; their keys may differ
+     * @return one status per permit, indexed like {@code permits}
+     * @throws IllegalArgumentException if {@code permits} is empty
+     * @throws LimitStoreException when the store cannot be reached or answers nonsense
+     * @throws UnsupportedOperationException when the store cannot read limits
+     */
+    default List<LimitStatus> inspect(List<Permit> permits) {
+        throw new UnsupportedOperationException(getClass().getName()
+                + " cannot read limits without deciding");
+    }
+
     /** Frees the store's resources. */
     @Override
     default void close() {

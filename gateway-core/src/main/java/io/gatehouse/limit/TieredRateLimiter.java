@@ -116,6 +116,52 @@ public final class TieredRateLimiter implements RateLimiter {
         return tiers;
     }
 
+    /**
+     * What each limit of {@code principal}'s tier has left for it now, read from the store
+     * without consuming anything ({@link LimitStore#inspect}). Only limits whose key follows
+     * from the principal alone are read: those keyed by principal, by credential (when the
+     * principal names one) and global ones; limits keyed by client address, route or a custom
+     * resolver depend on a request and are left out. An unknown tier reads the
+     * {@link Builder#unknownTier fallback tier}, or nothing.
+     *
+     * @return one entry per limit read, in the tier's order; empty for the anonymous principal
+     * @throws LimitStoreException when the store cannot be read
+     */
+    public List<LimitQuota> quotas(Principal principal) {
+        Tier tier = tiers.get(principal.tier());
+        if (tier == null) {
+            tier = unknownTier;
+        }
+        if (tier == null || principal.isAnonymous()) {
+            return List.of();
+        }
+        List<LimitRule> rules = new ArrayList<>();
+        List<Permit> permits = new ArrayList<>();
+        for (LimitRule rule : tier.limits()) {
+            String key = switch (rule.scope()) {
+                case PRINCIPAL -> principal.id();
+                case CREDENTIAL -> principal.credentialId().isEmpty()
+                        ? null : principal.credentialId();
+                case GLOBAL -> "*";
+                case CLIENT_ADDRESS, ROUTE, CUSTOM -> null;
+            };
+            if (key != null) {
+                rules.add(rule);
+                permits.add(new Permit(rule, key, 1));
+            }
+        }
+        if (permits.isEmpty()) {
+            return List.of();
+        }
+        List<LimitStatus> statuses = store.inspect(permits);
+        List<LimitQuota> quotas = new ArrayList<>(rules.size());
+        for (int i = 0; i < rules.size(); i++) {
+            quotas.add(new LimitQuota(rules.get(i), statuses.get(i).remaining(),
+                    statuses.get(i).resetMicros()));
+        }
+        return List.copyOf(quotas);
+    }
+
     @Override
     public LimitDecision acquire(GatewayRequest request, Principal principal, Route route) {
         List<LimitRule> tierRules;

@@ -624,6 +624,77 @@ public abstract class LimitStoreContract {
         assertAllowed(acquireLease("a", permit(TWO_IN_FLIGHT, "nobody")), 1, 30 * SECOND);
     }
 
+    // ---------------------------------------------------------------- inspect
+
+    private List<LimitStatus> inspect(Permit... permits) {
+        return store.inspect(List.of(permits));
+    }
+
+    @Test
+    void inspectOfAKeyNeverDecidedReadsAFreshLimit() {
+        assertThat(inspect(permit(TEN_PER_HOUR, "new"), permit(FIVE_PER_MINUTE, "new"),
+                permit(SLIDING_TEN_PER_MINUTE, "new"), permit(LOG_THREE_PER_TEN_SECONDS, "new"),
+                permit(TWO_IN_FLIGHT, "new")))
+                .containsExactly(new LimitStatus(10, 0), new LimitStatus(5, 0),
+                        new LimitStatus(10, 0), new LimitStatus(3, 0), new LimitStatus(2, 0));
+    }
+
+    @Test
+    void inspectReportsWhatTheLastDecisionLeftAndConsumesNothing() {
+        Permit bob = permit(TEN_PER_HOUR, "bob");
+        for (int i = 0; i < 3; i++) {
+            acquire(bob);
+        }
+        for (int read = 0; read < 20; read++) {
+            // The permit's own cost is ignored: a read never takes anything.
+            assertThat(inspect(permit(TEN_PER_HOUR, "bob", 5)))
+                    .containsExactly(new LimitStatus(7, 3 * 360 * SECOND));
+        }
+        assertAllowed(acquire(bob), 6, 4 * 360 * SECOND);
+        clock.advanceMicros(360 * SECOND);
+        assertThat(inspect(bob)).containsExactly(new LimitStatus(7, 3 * 360 * SECOND));
+    }
+
+    @Test
+    void inspectFollowsEachAlgorithmThroughTime() {
+        clock.advance(Duration.ofSeconds(10));
+        Permit fixed = permit(FIVE_PER_MINUTE, "k");
+        Permit sliding = permit(SLIDING_TEN_PER_MINUTE, "k");
+        Permit log = permit(LOG_THREE_PER_TEN_SECONDS, "k");
+        Permit leases = permit(TWO_IN_FLIGHT, "k");
+        acquireLease("a", fixed, sliding, log, leases);
+        clock.advance(Duration.ofSeconds(2));
+        acquireLease("b", fixed, sliding, log, leases);
+        assertThat(inspect(fixed, sliding, log, leases)).containsExactly(
+                new LimitStatus(3, 48 * SECOND), new LimitStatus(8, 2 * MINUTE - 12 * SECOND),
+                new LimitStatus(1, 10 * SECOND), new LimitStatus(0, 30 * SECOND));
+        store.release(leases, "a");
+        clock.advance(Duration.ofSeconds(9));
+        // Log: the entry of second 10 left the window; the fixed window still counts both.
+        assertThat(inspect(fixed, log, leases)).containsExactly(
+                new LimitStatus(3, 39 * SECOND), new LimitStatus(2, SECOND),
+                new LimitStatus(1, 21 * SECOND));
+        clock.advance(Duration.ofSeconds(39));
+        assertThat(inspect(fixed)).containsExactly(new LimitStatus(5, 0));
+    }
+
+    @Test
+    void inspectNeverCreatesOrRenewsState() {
+        Permit key = permit(TWO_IN_FLIGHT, "k");
+        acquireLease("a", key);
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(inspect(key)).containsExactly(new LimitStatus(1, 10 * SECOND));
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(inspect(key)).containsExactly(new LimitStatus(2, 0));
+        assertAllowed(acquireLease("b", key), 1, 30 * SECOND);
+    }
+
+    @Test
+    void inspectOfNothingIsRefused() {
+        assertThatThrownBy(() -> store.inspect(List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---------------------------------------------------------------- concurrent callers
 
     @Test

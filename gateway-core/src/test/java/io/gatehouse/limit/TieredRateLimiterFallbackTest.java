@@ -60,6 +60,14 @@ class TieredRateLimiterFallbackTest {
             }
             delegate.release(permit, leaseId);
         }
+
+        @Override
+        public List<LimitStatus> inspect(List<Permit> permits) {
+            if (down) {
+                throw new LimitStoreException("store is down", null);
+            }
+            return delegate.inspect(permits);
+        }
     }
 
     private Gateway gateway(LimitAlgorithm algorithm, long limit, int instances) {

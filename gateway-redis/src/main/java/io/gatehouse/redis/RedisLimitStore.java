@@ -3,6 +3,7 @@ package io.gatehouse.redis;
 import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStore;
+import io.gatehouse.limit.LimitStatus;
 import io.gatehouse.limit.LimitStoreException;
 import io.gatehouse.limit.MicroClock;
 import io.gatehouse.limit.Permit;
@@ -17,7 +18,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import redis.clients.jedis.JedisCluster;
@@ -97,6 +100,7 @@ public final class RedisLimitStore implements LimitStore {
     private static final int ACQUIRE = 1;
     private static final int SETTLE = 2;
     private static final int RELEASE = 3;
+    private static final int INSPECT = 4;
     /** Per permit: algorithm, key index, last, L, P, B, unit, rate, cap, cost, end1, end2. */
     private static final int NUMBERS_PER_PERMIT = 12;
 
@@ -190,6 +194,51 @@ public final class RedisLimitStore implements LimitStore {
         }
         Call call = new Call(List.of(permit), leaseId == null ? "" : leaseId);
         call(call.keys, call.args(RELEASE, 0));
+    }
+
+    /**
+     * Reads each permit's limit with the same script, writing nothing (expired leases are
+     * dropped, as any call drops them). One {@code EVALSHA} for all permits; on Cluster without
+     * {@link Builder#singleSlot(String)}, one per distinct key, since each key has its own slot.
+     */
+    @Override
+    public List<LimitStatus> inspect(List<Permit> permits) {
+        int count = permits.size();
+        if (count == 0) {
+            throw new IllegalArgumentException("inspect needs at least one permit");
+        }
+        LimitStatus[] statuses = new LimitStatus[count];
+        if (!cluster || singleSlotTag != null) {
+            read(permits, statuses, null);
+            return List.of(statuses);
+        }
+        Map<String, List<Integer>> byKey = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            byKey.computeIfAbsent(permits.get(i).key(), key -> new ArrayList<>()).add(i);
+        }
+        for (List<Integer> indexes : byKey.values()) {
+            List<Permit> sameKey = new ArrayList<>(indexes.size());
+            for (int index : indexes) {
+                sameKey.add(permits.get(index));
+            }
+            read(sameKey, statuses, indexes);
+        }
+        return List.of(statuses);
+    }
+
+    /** One inspecting call for {@code permits}; results land at {@code indexes} (or in order). */
+    private void read(List<Permit> permits, LimitStatus[] statuses, List<Integer> indexes) {
+        Call call = new Call(permits, "");
+        byte[] reply = (byte[]) call(call.keys, call.args(INSPECT, 0));
+        ByteBuffer values = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        values.getDouble();
+        for (int sent = 0; sent < permits.size(); sent++) {
+            int i = call.order[sent];
+            long remaining = (long) values.getDouble();
+            long reset = (long) values.getDouble();
+            values.getDouble();
+            statuses[indexes == null ? i : indexes.get(i)] = new LimitStatus(remaining, reset);
+        }
     }
 
     /**

@@ -1,9 +1,13 @@
 package io.gatehouse.redis;
 
+import io.gatehouse.observe.UsageWindow;
+import io.gatehouse.observe.WindowedUsage;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,8 +22,8 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Usage per principal (requests and cost) per UTC day, counted in Redis so that every gateway
- * instance adds to the same totals.
+ * Usage per principal (requests and cost) per UTC minute, hour, day and month, counted in Redis
+ * so that every gateway instance adds to the same totals.
  *
  * <p>{@link #record} only adds to counters in this JVM (no Redis round trip on the request
  * path); they are written every {@code flushInterval} in one pipeline, one small script per
@@ -37,9 +41,12 @@ import redis.clients.jedis.exceptions.JedisException;
  * acknowledged) to what Redis holds.
  *
  * <p><b>Keys</b> (prefix default {@value #DEFAULT_KEY_PREFIX}): {@code {prefix}{{principal}}:
- * {yyyy-MM-dd}}, a hash with fields {@code requests} and {@code cost}, expiring after the
- * retention (default 35 days) counted from the day's end. The principal is escaped like limit
- * keys ({@code % { } :}), so one principal's days share a hash slot.
+ * {window}}, where the window is {@code yyyy-MM-dd'T'HH:mm} (a minute), {@code yyyy-MM-dd'T'HH}
+ * (an hour), {@code yyyy-MM-dd} (a day) or {@code yyyy-MM} (a month), all UTC: a hash with fields
+ * {@code requests}, {@code cost} and {@code tier} (of the last request written). Days and months
+ * expire after the retention (default 35 days) counted from their end, minutes and hours one
+ * day after their end. The principal is escaped like limit keys ({@code % { } :}), so one
+ * principal's windows share a hash slot.
  *
  * <p>Thread-safe. Close it to write what is pending and stop its flusher.
  */
@@ -53,12 +60,13 @@ public final class RedisUsageCounters implements AutoCloseable {
     /** How long Redis remembers that a batch was applied to a principal's day. */
     static final long BATCH_MARKER_SECONDS = 86_400;
 
-    // KEYS[1] the day's hash, KEYS[2] the batch marker; ARGV requests, cost, expire-at (epoch
-    // seconds), marker TTL (seconds). Applied at most once per batch id and key.
+    // KEYS[1] the window's hash, KEYS[2] the batch marker; ARGV requests, cost, expire-at (epoch
+    // seconds), marker TTL (seconds), tier ('' for none). Applied at most once per batch and key.
     private static final String APPLY = """
             if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
               redis.call('HINCRBY', KEYS[1], 'requests', ARGV[1])
               redis.call('HINCRBY', KEYS[1], 'cost', ARGV[2])
+              if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'tier', ARGV[5]) end
               redis.call('EXPIREAT', KEYS[1], ARGV[3])
             end
             return 1
@@ -76,19 +84,26 @@ public final class RedisUsageCounters implements AutoCloseable {
         }
     }
 
-    /** A principal's day, whose counts are pending. */
-    private record Day(String principal, LocalDate date) {
+    /** A principal's window (starting at {@code start}, epoch ms), whose counts are pending. */
+    private record Day(String principal, UsageWindow window, long start) {
+        static Day of(String principal, LocalDate date) {
+            return new Day(principal, UsageWindow.DAY, date.toEpochDay() * 86_400_000L);
+        }
     }
 
     /** Counts taken for one flush, written under one id until Redis acknowledges them. */
-    private record Batch(String id, Map<Day, long[]> counts) {
+    private record Batch(String id, Map<Day, long[]> counts, Map<String, String> tiers) {
     }
+
+    private static final UsageWindow[] WINDOWS = UsageWindow.values();
 
     private final UnifiedJedis jedis;
     private final String keyPrefix;
     private final Clock clock;
     private final Duration retention;
     private final ConcurrentHashMap<Day, long[]> pending = new ConcurrentHashMap<>();
+    /** The tier of each principal's last request not written yet. */
+    private final ConcurrentHashMap<String, String> pendingTiers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService flusher;
     private final String instanceId = java.util.UUID.randomUUID().toString();
     private long batches;
@@ -116,17 +131,79 @@ public final class RedisUsageCounters implements AutoCloseable {
 
     /** Counts one completed request of {@code principalId} costing {@code cost} (at least 0). */
     public void record(String principalId, long cost) {
+        record(principalId, null, cost);
+    }
+
+    /**
+     * Counts one completed request of {@code principalId} of {@code tier} (nullable) costing
+     * {@code cost} (at least 0) in the current minute, hour, day and month.
+     */
+    public void record(String principalId, String tier, long cost) {
         Objects.requireNonNull(principalId, "principalId");
         if (cost < 0) {
             throw new IllegalArgumentException("cost must not be negative, was " + cost);
         }
-        Day day = new Day(principalId, LocalDate.now(clock.withZone(ZoneOffset.UTC)));
-        pending.compute(day, (key, counts) -> {
-            long[] sum = counts == null ? new long[2] : counts;
-            sum[0]++;
-            sum[1] += cost;
-            return sum;
+        long now = clock.millis();
+        if (tier != null) {
+            pendingTiers.put(principalId, tier);
+        }
+        for (UsageWindow window : WINDOWS) {
+            pending.compute(new Day(principalId, window, window.startMillis(now)),
+                    (key, counts) -> {
+                        long[] sum = counts == null ? new long[2] : counts;
+                        sum[0]++;
+                        sum[1] += cost;
+                        return sum;
+                    });
+        }
+    }
+
+    /**
+     * The usage of {@code principalId} in the current UTC minute, hour, day and month, as Redis
+     * holds it plus what this instance has not written yet, and the tier of its last request.
+     *
+     * @throws RedisUnavailableException when Redis cannot be read
+     */
+    public synchronized WindowedUsage windowed(String principalId) {
+        Objects.requireNonNull(principalId, "principalId");
+        long now = clock.millis();
+        EnumMap<UsageWindow, io.gatehouse.observe.Usage> windows = new EnumMap<>(UsageWindow.class);
+        String tier = pendingTiers.get(principalId);
+        if (tier == null && unacknowledged != null) {
+            tier = unacknowledged.tiers().get(principalId);
+        }
+        for (UsageWindow window : WINDOWS) {
+            Day bucket = new Day(principalId, window, window.startMillis(now));
+            Map<String, String> stored = read(bucket);
+            if (tier == null && window == UsageWindow.MONTH) {
+                tier = stored.get("tier");
+            }
+            Usage total = counted(bucket, stored);
+            windows.put(window, new io.gatehouse.observe.Usage(total.requests(), total.cost()));
+        }
+        return new WindowedUsage(principalId, tier, Instant.ofEpochMilli(now), windows);
+    }
+
+    private Map<String, String> read(Day bucket) {
+        try {
+            return jedis.hgetAll(key(bucket));
+        } catch (JedisException e) {
+            throw new RedisUnavailableException("Redis unreachable while reading usage", e);
+        }
+    }
+
+    /** What Redis holds for {@code bucket} plus this instance's unwritten counts of it. */
+    private Usage counted(Day bucket, Map<String, String> stored) {
+        Usage total = new Usage(parse(stored.get("requests")), parse(stored.get("cost")));
+        long[] unwritten = new long[2];
+        // Read under the entry's lock, like record() writes.
+        pending.computeIfPresent(bucket, (day, counts) -> {
+            unwritten[0] = counts[0];
+            unwritten[1] = counts[1];
+            return counts;
         });
+        long[] inFlight = inFlight(bucket);
+        return total.plus(unwritten[0] + inFlight[0], unwritten[1] + inFlight[1]);
     }
 
     /**
@@ -142,23 +219,9 @@ public final class RedisUsageCounters implements AutoCloseable {
         // already hold it.)
         Usage total = new Usage(0, 0);
         for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
-            Map<String, String> stored;
-            try {
-                stored = jedis.hgetAll(key(principalId, date));
-            } catch (JedisException e) {
-                throw new RedisUnavailableException("Redis unreachable while reading usage", e);
-            }
-            total = total.plus(parse(stored.get("requests")), parse(stored.get("cost")));
-            long[] unwritten = new long[2];
-            // Read under the entry's lock, like record() writes.
-            pending.computeIfPresent(new Day(principalId, date), (day, counts) -> {
-                unwritten[0] = counts[0];
-                unwritten[1] = counts[1];
-                return counts;
-            });
-            total = total.plus(unwritten[0], unwritten[1]);
-            long[] inFlight = inFlight(new Day(principalId, date));
-            total = total.plus(inFlight[0], inFlight[1]);
+            Day day = Day.of(principalId, date);
+            Usage counted = counted(day, read(day));
+            total = total.plus(counted.requests(), counted.cost());
         }
         return total;
     }
@@ -191,6 +254,13 @@ public final class RedisUsageCounters implements AutoCloseable {
                 if (pending.isEmpty()) {
                     return;
                 }
+                Map<String, String> tiers = new java.util.HashMap<>();
+                for (String principal : List.copyOf(pendingTiers.keySet())) {
+                    String tier = pendingTiers.remove(principal);
+                    if (tier != null) {
+                        tiers.put(principal, tier);
+                    }
+                }
                 Map<Day, long[]> taken = new java.util.HashMap<>();
                 for (Day day : List.copyOf(pending.keySet())) {
                     long[] counts = pending.remove(day);
@@ -198,7 +268,7 @@ public final class RedisUsageCounters implements AutoCloseable {
                         taken.put(day, counts);
                     }
                 }
-                unacknowledged = new Batch(instanceId + ":" + (++batches), taken);
+                unacknowledged = new Batch(instanceId + ":" + (++batches), taken, tiers);
             }
             write(unacknowledged);
             unacknowledged = null;
@@ -209,12 +279,16 @@ public final class RedisUsageCounters implements AutoCloseable {
         String markerTtl = Long.toString(BATCH_MARKER_SECONDS);
         try (AbstractPipeline pipeline = jedis.pipelined()) {
             for (Map.Entry<Day, long[]> entry : batch.counts().entrySet()) {
-                String key = key(entry.getKey().principal(), entry.getKey().date());
-                long expiresAt = entry.getKey().date().plusDays(1)
-                        .atStartOfDay(ZoneOffset.UTC).plus(retention).toEpochSecond();
+                Day bucket = entry.getKey();
+                String key = key(bucket);
+                long end = bucket.window().endMillis(bucket.start());
+                boolean longLived = bucket.window() == UsageWindow.DAY
+                        || bucket.window() == UsageWindow.MONTH;
+                long expiresAt = (end + (longLived ? retention.toMillis() : 86_400_000L)) / 1000;
+                String tier = batch.tiers().getOrDefault(bucket.principal(), "");
                 pipeline.eval(APPLY, List.of(key, key + ":batch:" + batch.id()), List.of(
                         Long.toString(entry.getValue()[0]), Long.toString(entry.getValue()[1]),
-                        Long.toString(expiresAt), markerTtl));
+                        Long.toString(expiresAt), markerTtl, tier));
             }
             pipeline.sync();
         } catch (RuntimeException e) {
@@ -233,7 +307,12 @@ public final class RedisUsageCounters implements AutoCloseable {
     }
 
     String key(String principalId, LocalDate date) {
-        return keyPrefix + "{" + RedisLimitStore.escape(principalId) + "}:" + date;
+        return key(Day.of(principalId, date));
+    }
+
+    private String key(Day bucket) {
+        return keyPrefix + "{" + RedisLimitStore.escape(bucket.principal()) + "}:"
+                + bucket.window().keyOf(bucket.start());
     }
 
     /** Stops the flusher and writes what is pending (best effort). */

@@ -2,7 +2,8 @@
 -- The math is the one defined in the package documentation of io.gatehouse.limit, over
 -- integers below 2^53 (exact in Lua's doubles); comments name its symbols.
 --
--- ARGV[1] the numbers, little-endian doubles: op (1 acquire, 2 settle, 3 release), now in
+-- ARGV[1] the numbers, little-endian doubles: op (1 acquire, 2 settle, 3 release, 4 inspect:
+--         read without writing anything but the removal of expired leases), now in
 --         microseconds (-1: read the server's TIME), the settled cost minus the reserved one;
 --         then twelve per permit: algorithm (1 token bucket, 2 fixed window, 3 sliding window,
 --         4 sliding log, 5 concurrency), k (index in KEYS of its state), last (index of the
@@ -15,7 +16,8 @@
 --       permit (its sorted set, then its companion)
 -- Permits stored in the same hash come consecutively. Reply (acquire): a string of doubles:
 -- allowed (0/1), then per permit remaining, reset and retry-after (retry-after 0 when the
--- permit fits). Settle and release reply 1.
+-- permit fits). Inspect replies like acquire, with allowed and every retry-after 0. Settle and
+-- release reply 1.
 --
 -- Speed: Redis runs this body on every call, so every function defined here is a new closure
 -- per call and every table a new allocation. Token buckets and windows are decided inline in
@@ -91,7 +93,8 @@ local function slow()
         if live or #chunk < 2 * size then break end
         from, size = from + size, size * 2
       end
-      if dropped > 0 then call('ZREMRANGEBYRANK', p.key, 0, dropped - 1) end
+      -- Inspect leaves the log alone: the base it moved is saved only by a write.
+      if dropped > 0 and op ~= 4 then call('ZREMRANGEBYRANK', p.key, 0, dropped - 1) end
       local last = call('ZRANGE', p.key, -1, -1, 'WITHSCORES')
       if #last == 0 then
         p.t, p.top, p.base = nil, 0, 0
@@ -291,8 +294,9 @@ end
 
 local settle = op == 2
 local acquire = op == 1
+local inspect = op == 4
 local consume = all and acquire
-local reply = spack('<d', all and 1 or 0)
+local reply = spack('<d', (all and acquire) and 1 or 0)
 local hset, h, hashKey, expiresAt, need
 i = 1
 while i <= n do
@@ -367,7 +371,9 @@ while i <= n do
     hset[h + 2] = v
     h = h + 2
     need = max(need, now + ttl + MARGIN)
-    if i == last then
+    if i == last and inspect then
+      hashKey = nil
+    elseif i == last then
       -- The hash lives as long as its longest-lived field: its deadline only moves forward,
       -- in steps of ten seconds, so PEXPIRE runs at most about once per step per hash.
       if need > expiresAt then
@@ -389,7 +395,7 @@ while i <= n do
     remaining = algo(perm, 'remaining')
     reset = algo(perm, 'reset')
     if acquire and not all and not perm.fit then retry = algo(perm, 'retry') end
-    algo(perm, 'save', reset)
+    if not inspect then algo(perm, 'save', reset) end
   end
   reply = reply .. spack('<ddd', remaining, reset, retry)
   i = i + 1

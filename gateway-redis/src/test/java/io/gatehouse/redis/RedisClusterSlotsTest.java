@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.limit.LimitRule;
+import io.gatehouse.limit.LimitStatus;
 import io.gatehouse.limit.LimitStoreException;
 import io.gatehouse.limit.Permit;
 import java.time.Duration;
@@ -67,6 +68,35 @@ class RedisClusterSlotsTest {
         assertThat(mastersUsed).isEqualTo(3);
         RedisLimitStore again = RedisLimitStore.builder(jedis).build();
         assertThat(again.tryAcquire(tier("user-7"), "lease-2").remaining(0)).isEqualTo(1);
+    }
+
+    @Test
+    void inspectReadsKeysOfDifferentSlotsInOneCallPerKeyAndWritesNothing() {
+        RedisLimitStore store = RedisLimitStore.builder(jedis).build();
+        for (int i = 0; i < 2; i++) {
+            store.tryAcquire(tier("inspect-a"), "lease-" + i);
+        }
+        store.tryAcquire(List.of(new Permit(PER_HOUR, "inspect-b", 1)), "lease-b");
+        long keysBefore = totalKeys();
+
+        List<LimitStatus> statuses = store.inspect(List.of(new Permit(PER_MINUTE, "inspect-a", 1),
+                new Permit(PER_HOUR, "inspect-b", 1), new Permit(IN_FLIGHT, "inspect-a", 1),
+                new Permit(PER_HOUR, "inspect-never", 1)));
+
+        assertThat(statuses).extracting(LimitStatus::remaining).containsExactly(1L, 9L, 0L, 10L);
+        assertThat(totalKeys()).isEqualTo(keysBefore);
+        // Other tests here count every key of the cluster.
+        cluster.flushAll();
+    }
+
+    private static long totalKeys() {
+        long keys = 0;
+        for (RedisServer node : cluster.nodes()) {
+            try (Jedis admin = node.admin()) {
+                keys += admin.dbSize();
+            }
+        }
+        return keys;
     }
 
     @Test

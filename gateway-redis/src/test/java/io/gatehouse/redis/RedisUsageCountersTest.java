@@ -3,6 +3,8 @@ package io.gatehouse.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.observe.UsageWindow;
+import io.gatehouse.observe.WindowedUsage;
 import io.gatehouse.redis.RedisUsageCounters.Usage;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,6 +57,78 @@ class RedisUsageCountersTest {
         closeables.add(jedis);
         closeables.add(0, counters);
         return counters;
+    }
+
+    /** A clock tests move by hand. */
+    private static final class ManualClock extends Clock {
+        private volatile Instant now;
+
+        ManualClock(Instant start) {
+            this.now = start;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static io.gatehouse.observe.Usage windowUsage(WindowedUsage usage,
+            UsageWindow window) {
+        return usage.usage(window);
+    }
+
+    @Test
+    void twoInstancesShareEveryWindowAndEachWindowRestartsAtItsBoundary() {
+        ManualClock clock = new ManualClock(Instant.parse("2036-03-31T23:59:30Z"));
+        RedisUsageCounters first = instance(clock);
+        RedisUsageCounters second = instance(clock);
+        first.record("alice", "pro", 10);
+        second.record("alice", "pro", 5);
+        // Unwritten counts of this instance are part of its answer.
+        assertThat(first.windowed("alice").usage(UsageWindow.MONTH))
+                .isEqualTo(new io.gatehouse.observe.Usage(1, 10));
+        first.flush();
+        second.flush();
+        WindowedUsage march = second.windowed("alice");
+        for (UsageWindow window : UsageWindow.values()) {
+            assertThat(windowUsage(march, window)).as(window.label())
+                    .isEqualTo(new io.gatehouse.observe.Usage(2, 15));
+        }
+        assertThat(march.tier()).isEqualTo("pro");
+
+        clock.now = Instant.parse("2036-04-01T00:00:10Z");
+        second.record("alice", "max", 1);
+        WindowedUsage april = first.windowed("alice");
+        assertThat(april.usage(UsageWindow.MONTH)).isEqualTo(io.gatehouse.observe.Usage.NONE);
+        second.flush();
+        april = first.windowed("alice");
+        for (UsageWindow window : UsageWindow.values()) {
+            assertThat(windowUsage(april, window)).as(window.label())
+                    .isEqualTo(new io.gatehouse.observe.Usage(1, 1));
+        }
+        assertThat(april.tier()).isEqualTo("max");
+        try (Jedis admin = redis.admin()) {
+            assertThat(admin.hgetAll("gatehouse:usage:{alice}:2036-03-31T23:59"))
+                    .containsEntry("requests", "2").containsEntry("cost", "15");
+            assertThat(admin.hgetAll("gatehouse:usage:{alice}:2036-03"))
+                    .containsEntry("requests", "2").containsEntry("tier", "pro");
+            // Minutes and hours are kept a day after their end, months for the retention.
+            assertThat(admin.expireTime("gatehouse:usage:{alice}:2036-03-31T23:59"))
+                    .isEqualTo(Instant.parse("2036-04-02T00:00:00Z").getEpochSecond());
+            assertThat(admin.expireTime("gatehouse:usage:{alice}:2036-03"))
+                    .isEqualTo(Instant.parse("2036-05-06T00:00:00Z").getEpochSecond());
+        }
     }
 
     @Test
