@@ -34,6 +34,8 @@ public enum ErrorCode {
     CIRCUIT_OPEN(503, "Circuit open"),
     /** The upstream did not connect, answer or continue within its timeout. */
     UPSTREAM_TIMEOUT(504, "Upstream timeout"),
+    /** An asynchronous task's upstream response was larger than its route keeps. */
+    RESULT_TOO_LARGE(502, "Upstream result too large"),
     INTERNAL_ERROR(500, "Internal error");
 
     private final int status;

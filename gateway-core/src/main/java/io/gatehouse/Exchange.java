@@ -32,6 +32,14 @@ public interface Exchange {
     /** The names of all headers present, each once. */
     Iterable<String> headerNames();
 
+    /**
+     * The scheme the client used, {@code http} or {@code https}; {@code http} unless the
+     * adapter knows better.
+     */
+    default String scheme() {
+        return "http";
+    }
+
     /** The address of the connected peer (an IP literal), before any proxy headers are applied. */
     String remoteAddress();
 

@@ -15,6 +15,9 @@ import io.gatehouse.route.PathNormalizer;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
 import io.gatehouse.route.Router;
+import io.gatehouse.task.AsyncMode;
+import io.gatehouse.task.AsyncTasks;
+import io.gatehouse.task.TaskStore;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
@@ -76,6 +79,7 @@ public final class Gateway {
     private final UnmatchedPaths unmatchedPaths;
     private final boolean forwardClientCredentials;
     private final CorsStep cors;
+    private final AsyncTasks tasks;
 
     private Gateway(Builder builder) {
         this.unmatchedPaths = builder.unmatchedPaths;
@@ -94,6 +98,20 @@ public final class Gateway {
                 : new UpstreamMeters(builder.meterRegistry);
         this.health = new GatewayHealth(builder.healthChecks);
         this.cors = new CorsStep(builder.cors);
+        Map<String, AsyncMode> modes = new java.util.HashMap<>();
+        for (Route route : builder.router.routes()) {
+            route.async().ifPresent(mode -> modes.put(route.id(), mode));
+        }
+        this.tasks = new AsyncTasks(builder.taskStore, builder.epochMillis,
+                id -> java.util.Optional.ofNullable(modes.get(id)));
+    }
+
+    /**
+     * The asynchronous tasks of this gateway's async routes and their status routes; adapters
+     * hand admitted requests of such routes to it (see {@link AsyncTasks}).
+     */
+    public AsyncTasks tasks() {
+        return tasks;
     }
 
     /** Starts a gateway over {@code routes}. */
@@ -315,13 +333,14 @@ public final class Gateway {
             return false;
         }
         return declaredLength < 0 && measuresUnknownLength(route)
-                || !route.validators().isEmpty()
+                || !route.validators().isEmpty() || route.async().isPresent()
                 || exchange.header("Signature-Input") != null;
     }
 
     /** Whether a body of unknown length is read at admission to hold it to the route's limit. */
     private static boolean measuresUnknownLength(Route route) {
-        return !(route.target() instanceof Target.Upstream);
+        // An async route buffers every body: a task is sent from memory, in the background.
+        return !(route.target() instanceof Target.Upstream) || route.async().isPresent();
     }
 
     /** Authentication, authorization, limits and validation: the decision past routing. */
@@ -394,7 +413,8 @@ public final class Gateway {
         // A declared length within the limit is enforced by the container, so the body is only
         // read when a validator needs it: uploads to routes without validators stream through.
         boolean mustRead = declaredLength < 0 && measuresUnknownLength(route)
-                || !route.validators().isEmpty();
+                || !route.validators().isEmpty()
+                || route.async().isPresent() && declaredLength != 0;
         if (mustRead && request.body(maxBody).length > maxBody) {
             return tooLarge(request, maxBody);
         }
@@ -535,6 +555,8 @@ public final class Gateway {
         private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
         private boolean forwardClientCredentials;
         private CorsPolicy cors;
+        private TaskStore taskStore;
+        private LongSupplier epochMillis = System::currentTimeMillis;
 
         private Builder(Router router) {
             this.router = Objects.requireNonNull(router, "router");
@@ -650,6 +672,21 @@ public final class Gateway {
         }
 
         /**
+         * Where the tasks of async routes are kept: {@link TaskStore#inMemory(int)} with 10,000
+         * tasks by default; a shared store (Redis) lets every instance answer status requests.
+         */
+        public Builder taskStore(TaskStore taskStore) {
+            this.taskStore = Objects.requireNonNull(taskStore, "taskStore");
+            return this;
+        }
+
+        /** The wall clock of task times, in epoch milliseconds (default the system clock). */
+        public Builder epochMillis(LongSupplier epochMillis) {
+            this.epochMillis = Objects.requireNonNull(epochMillis, "epochMillis");
+            return this;
+        }
+
+        /**
          * Builds the gateway.
          *
          * @throws IllegalStateException when a route declares limits but no
@@ -665,6 +702,9 @@ public final class Gateway {
                     }
                 }
                 rateLimiter = RateLimiter.unlimited();
+            }
+            if (taskStore == null) {
+                taskStore = TaskStore.inMemory(10_000);
             }
             return new Gateway(this);
         }

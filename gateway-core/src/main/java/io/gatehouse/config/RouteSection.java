@@ -3,6 +3,7 @@ package io.gatehouse.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.route.Route;
+import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.ContentTypeValidator;
 import io.gatehouse.validate.JsonBodyValidator;
 import java.util.Iterator;
@@ -21,7 +22,8 @@ final class RouteSection {
 
     private static final Set<String> ROUTE_KEYS = Set.of("id", "methods", "path", "public",
             "roles", "permissions", "max_body_bytes", "cost", "validate", "limits",
-            "allow_from", "deny_from", "service", "rewrite", "timeouts", "cors");
+            "allow_from", "deny_from", "service", "rewrite", "timeouts", "cors", "async",
+            "task_status");
     private static final Set<String> VALIDATE_KEYS = Set.of("content_types", "json",
             "schema", "prompt");
     private static final Set<String> JSON_KEYS = Set.of("required", "max_depth");
@@ -101,7 +103,24 @@ final class RouteSection {
         if (node.has("validate")) {
             validators(reader, node.get("validate"), where + ".validate", route);
         }
-        route.target(ServiceSection.target(reader, node, where));
+        boolean taskStatus = node.has("task_status")
+                && reader.bool(node.get("task_status"), where + ".task_status");
+        if (taskStatus) {
+            if (node.has("service") || node.has("async")) {
+                throw new GatewayConfigException(where + ".task_status: a status route "
+                        + "neither forwards (service) nor runs tasks (async)");
+            }
+            route.target(Target.taskStatus());
+        } else {
+            route.target(ServiceSection.target(reader, node, where));
+        }
+        if (node.has("async")) {
+            if (!node.has("service")) {
+                throw new GatewayConfigException(where + ".async: only for a route with a "
+                        + "service");
+            }
+            route.async(AsyncSection.mode(reader, node.get("async"), where + ".async"));
+        }
         return route.build();
     }
 

@@ -4,6 +4,7 @@ import io.gatehouse.Cidr;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitRule;
+import io.gatehouse.task.AsyncMode;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.validate.Validator;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class Route {
     private final Authenticator authenticator;
     private final Target target;
     private final CorsPolicy cors;
+    private final AsyncMode async;
 
     private Route(Builder builder) {
         this.id = builder.id;
@@ -57,6 +59,7 @@ public final class Route {
         this.authenticator = builder.authenticator;
         this.target = builder.target;
         this.cors = builder.cors;
+        this.async = builder.async;
     }
 
     /** Starts a route named {@code id} for paths matching {@code pathPattern}. */
@@ -149,6 +152,14 @@ public final class Route {
         return Optional.ofNullable(cors);
     }
 
+    /**
+     * How this route runs requests as asynchronous tasks; empty when every request is
+     * forwarded synchronously.
+     */
+    public Optional<AsyncMode> async() {
+        return Optional.ofNullable(async);
+    }
+
     /** Whether this route takes {@code method}. */
     public boolean allowsMethod(String method) {
         return methods.isEmpty() || methods.contains(method);
@@ -177,6 +188,7 @@ public final class Route {
         private Authenticator authenticator;
         private Target target = Target.local();
         private CorsPolicy cors;
+        private AsyncMode async;
 
         private Builder(String id, PathPattern pattern) {
             this.id = Objects.requireNonNull(id, "id");
@@ -280,7 +292,26 @@ public final class Route {
             return this;
         }
 
+        /**
+         * Runs the requests that ask for it (see {@link AsyncMode}) as asynchronous tasks: 202
+         * with a task id at once, the call forwarded in the background. The route must target
+         * an upstream service.
+         */
+        public Builder async(AsyncMode async) {
+            this.async = Objects.requireNonNull(async, "async");
+            return this;
+        }
+
+        /**
+         * Builds the route.
+         *
+         * @throws IllegalArgumentException when an async route does not target an upstream
+         */
         public Route build() {
+            if (async != null && !(target instanceof Target.Upstream)) {
+                throw new IllegalArgumentException("route '" + id + "' is async, so it must "
+                        + "target an upstream service");
+            }
             return new Route(this);
         }
     }

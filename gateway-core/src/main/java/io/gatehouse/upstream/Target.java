@@ -26,6 +26,28 @@ public sealed interface Target {
         return new Upstream(serviceName, rewrite, null);
     }
 
+    /**
+     * The status resource of asynchronous tasks ({@link io.gatehouse.task.AsyncTasks}): the
+     * gateway answers {@code GET} (the task named by the last path segment) and {@code DELETE}
+     * (cancel it) itself; nothing is forwarded.
+     */
+    static Target taskStatus() {
+        return TaskStatus.INSTANCE;
+    }
+
+    /** Answer from the task store; see {@link #taskStatus()}. */
+    final class TaskStatus implements Target {
+        private static final TaskStatus INSTANCE = new TaskStatus();
+
+        private TaskStatus() {
+        }
+
+        @Override
+        public String toString() {
+            return "task status";
+        }
+    }
+
     /** Continue the local application's chain. */
     final class Local implements Target {
         private static final Local INSTANCE = new Local();

@@ -6,6 +6,8 @@ import io.gatehouse.Outcome;
 import io.gatehouse.Problem;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.route.Route;
+import io.gatehouse.task.AsyncTasks;
+import io.gatehouse.task.TaskOutcome;
 import io.gatehouse.servlet.Forwarder;
 import io.gatehouse.upstream.Endpoint;
 import io.gatehouse.upstream.Service;
@@ -176,6 +178,31 @@ public final class ProxyForwarder implements Forwarder, AutoCloseable {
                         "the request could not be forwarded");
             }
         }
+    }
+
+    /**
+     * Sends an async task's buffered request to its route's service in the background and
+     * collects the whole response, at most {@code maxResultBytes} of body (more fails the task
+     * with {@code RESULT_TOO_LARGE}). Cancelling the returned future aborts the call.
+     */
+    @Override
+    public CompletableFuture<TaskOutcome> run(Admission.Admitted admitted, byte[] body,
+            int maxResultBytes, Runnable sent) {
+        if (!(admitted.route().target() instanceof Target.Upstream target)) {
+            return CompletableFuture.completedFuture(AsyncTasks.failure(
+                    ErrorCode.INTERNAL_ERROR, "route '" + admitted.route().id()
+                            + "' does not forward upstream", admitted.requestId()));
+        }
+        ServicePool pool = upstreams.pool(target.service()).orElse(null);
+        if (pool == null || closed) {
+            return CompletableFuture.completedFuture(AsyncTasks.failure(
+                    ErrorCode.UPSTREAM_UNAVAILABLE, "service '" + target.service()
+                            + "' is not available", admitted.requestId()));
+        }
+        Timeouts timeouts = target.routeTimeouts().orElse(pool.service().timeouts());
+        String path = encodePath(target.rewrite().apply(admitted.request().path()));
+        return new BackgroundCall(this, admitted, pool, timeouts, path, body, maxResultBytes,
+                sent).start();
     }
 
     private static void sendProblem(Admission.Admitted admitted, HttpServletResponse response,

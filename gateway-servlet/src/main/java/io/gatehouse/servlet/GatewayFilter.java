@@ -11,6 +11,8 @@ import io.gatehouse.auth.ConsumedCredentials;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.config.GatewayConfigException;
 import io.gatehouse.route.Route;
+import io.gatehouse.task.TaskReply;
+import io.gatehouse.task.TaskRunner;
 import io.gatehouse.upstream.Target;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -543,6 +545,17 @@ public final class GatewayFilter implements Filter {
     private void proceed(Admission.Admitted admitted, ServletExchange exchange,
             HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
+        if (admitted.route().target() instanceof Target.TaskStatus) {
+            Grant grant = inFlight.track(admitted.grant());
+            TaskReply reply = gateway.tasks().answer(admitted);
+            writeReply(reply, request, response);
+            grant.complete(Outcome.status(reply.status()));
+            return;
+        }
+        if (admitted.route().async().isPresent()
+                && startTask(admitted, exchange, request, response)) {
+            return;
+        }
         if (admitted.route().target() instanceof Target.Upstream) {
             // Also reached from the re-dispatch after a body was read without a thread: the
             // forwarder then sends the buffered body.
@@ -589,6 +602,48 @@ public final class GatewayFilter implements Filter {
         ConsumedCredentials hidden = admitted.request().credentialsHiddenFromApplication();
         return hidden.isEmpty() ? request
                 : new CredentialHidingRequest(request, response, hidden);
+    }
+
+    /**
+     * Starts {@code admitted} as a task when it asks to be one; the task then owns the grant.
+     *
+     * @return whether it did (and answered), or {@code false} to forward it synchronously
+     */
+    private boolean startTask(Admission.Admitted admitted, ServletExchange exchange,
+            HttpServletRequest request, HttpServletResponse response) throws IOException {
+        byte[] body = admitted.request().body(admitted.route().maxBodyBytes());
+        if (!gateway.tasks().wantsAsync(admitted, body)) {
+            return false;
+        }
+        // The task, its grant and its access log line outlive this request object.
+        exchange.detach();
+        Grant grant = inFlight.track(admitted.grant());
+        Admission.Admitted tracked = new Admission.Admitted(admitted.request(),
+                admitted.route(), admitted.principal(), grant, admitted.headers());
+        Forwarder current = forwarder;
+        TaskRunner runner = current != null ? current : (Forwarder) (a, r, s, b, c) -> { };
+        TaskReply reply = gateway.tasks().start(tracked, body, runner);
+        writeReply(reply, request, response);
+        return true;
+    }
+
+    /** Sends a reply the gateway composed itself (task accepted, task status, problem). */
+    private void writeReply(TaskReply reply, HttpServletRequest request,
+            HttpServletResponse response) {
+        try {
+            response.setStatus(reply.status());
+            reply.headers().forEach(response::addHeader);
+            if (gateway.draining()) {
+                response.setHeader("Connection", "close");
+            }
+            response.setContentType(reply.contentType());
+            response.setContentLength(reply.body().length);
+            if (!"HEAD".equals(request.getMethod())) {
+                response.getOutputStream().write(reply.body());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("a task reply could not be written: {}", e.toString());
+        }
     }
 
     private static long actualCost(ServletRequest request) {

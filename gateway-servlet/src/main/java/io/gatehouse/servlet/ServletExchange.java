@@ -5,7 +5,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -26,13 +28,45 @@ final class ServletExchange implements Exchange {
     private byte[] bodyPrefix;
     private boolean bodyComplete;
     private boolean streamOpened;
+    /** Set once the request outlives its servlet exchange (an async task); then read only it. */
+    private volatile Snapshot detached;
+
+    /** What an exchange reads from its request, copied so it stays valid after the response. */
+    private record Snapshot(String method, String rawPath, String query,
+            Map<String, List<String>> headers, String remoteAddress, long contentLength,
+            String scheme) {
+    }
 
     ServletExchange(HttpServletRequest request) {
         this.request = request;
     }
 
+    /**
+     * Copies everything this exchange reads from the request, so that the gateway may keep
+     * using it (background forwarding, completing the grant) after the container recycled the
+     * request. Call on the request's thread, before the response completes.
+     */
+    void detach() {
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String name : headerNames()) {
+            headers.put(name, List.copyOf(headerValues(name)));
+        }
+        detached = new Snapshot(method(), rawPath(), query(), headers, remoteAddress(),
+                contentLength(), scheme());
+    }
+
+    @Override
+    public String scheme() {
+        Snapshot snapshot = detached;
+        return snapshot != null ? snapshot.scheme() : request.getScheme();
+    }
+
     @Override
     public String method() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.method();
+        }
         // Passed through unchanged: methods are case-sensitive, and a lower-case one must not
         // match a route declared for its upper-case namesake.
         return request.getMethod();
@@ -40,6 +74,10 @@ final class ServletExchange implements Exchange {
 
     @Override
     public String rawPath() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.rawPath();
+        }
         String uri = request.getRequestURI();
         String contextPath = request.getContextPath();
         if (contextPath.isEmpty()) {
@@ -59,23 +97,40 @@ final class ServletExchange implements Exchange {
 
     @Override
     public String query() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.query();
+        }
         String query = request.getQueryString();
         return query == null ? "" : query;
     }
 
     @Override
     public String header(String name) {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            List<String> values = snapshot.headers().get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
         return request.getHeader(name);
     }
 
     @Override
     public List<String> headerValues(String name) {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.headers().getOrDefault(name, List.of());
+        }
         var values = request.getHeaders(name);
         return values == null ? List.of() : Collections.list(values);
     }
 
     @Override
     public Iterable<String> headerNames() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.headers().keySet();
+        }
         Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         var all = request.getHeaderNames();
         if (all != null) {
@@ -86,6 +141,10 @@ final class ServletExchange implements Exchange {
 
     @Override
     public String remoteAddress() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.remoteAddress();
+        }
         return request.getRemoteAddr();
     }
 
@@ -97,6 +156,10 @@ final class ServletExchange implements Exchange {
      */
     @Override
     public long contentLength() {
+        Snapshot snapshot = detached;
+        if (snapshot != null) {
+            return snapshot.contentLength();
+        }
         long declared = request.getContentLengthLong();
         if (declared < 0 && request.getHeader("Transfer-Encoding") == null
                 && request.getProtocol().startsWith("HTTP/1.")) {
