@@ -67,6 +67,11 @@ public final class JsonBodyValidator implements Validator {
         return new Builder();
     }
 
+    /** The fields a body must have, each with the JSON type it must be of. */
+    public Map<String, JsonType> requiredFields() {
+        return requiredFields;
+    }
+
     @Override
     public ValidationResult validate(GatewayRequest request) throws IOException {
         byte[] body = request.body(maxBodyBytes);
