@@ -68,6 +68,7 @@ public final class Gateway {
     private final Router router;
     private final Authenticator authenticator;
     private final RateLimiter rateLimiter;
+    private final boolean limitsRequests;
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
@@ -92,6 +93,7 @@ public final class Gateway {
         this.usage = builder.usage;
         this.meters = builder.meterRegistry == null ? null
                 : new GatewayMeters(builder.meterRegistry, builder.nanoTime);
+        this.limitsRequests = builder.rateLimiter != RateLimiter.unlimited();
         this.rateLimiter = meters == null ? builder.rateLimiter
                 : builder.rateLimiter.observedBy(meters.limitObserver());
         this.upstreamMetrics = builder.meterRegistry == null ? UpstreamMetrics.none()
@@ -198,6 +200,24 @@ public final class Gateway {
             draining = true;
             LOG.info("draining: readiness now reports not ready");
         }
+    }
+
+    /** The routes of this gateway, as its router lists them (empty for a hand-written one). */
+    public List<Route> routes() {
+        return router.routes();
+    }
+
+    /** The authenticator of every route that has none of its own. */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    /**
+     * Whether a rate limiter was given: then any route may answer 429 and carries the
+     * {@code RateLimit} headers of the limits that apply to it.
+     */
+    public boolean limitsRequests() {
+        return limitsRequests;
     }
 
     /** Whether {@link #drain()} was called. */

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -66,6 +67,11 @@ public final class ApiKeyAuthenticator implements Authenticator {
     /** Starts an authenticator over {@code store}; hasher, format and clock default sensibly. */
     public static Builder builder(ApiKeyStore store) {
         return new Builder(store);
+    }
+
+    @Override
+    public List<Credential> credentials() {
+        return List.of(Credential.API_KEY);
     }
 
     @Override

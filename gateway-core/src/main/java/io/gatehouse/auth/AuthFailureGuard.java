@@ -7,6 +7,7 @@ import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -61,6 +62,11 @@ public final class AuthFailureGuard implements Authenticator {
     /** Guards {@code delegate}; by default 10 failures per minute per address. */
     public static Builder builder(Authenticator delegate) {
         return new Builder(delegate);
+    }
+
+    @Override
+    public List<Credential> credentials() {
+        return delegate.credentials();
     }
 
     @Override

@@ -21,6 +21,15 @@ public interface Authenticator {
      */
     AuthResult authenticate(GatewayRequest request);
 
+    /**
+     * The kinds of credential this authenticator reads, in the order it tries them; only
+     * documentation (the OpenAPI document) uses it. The default, for an authenticator written
+     * by hand, is empty: nothing is documented about it.
+     */
+    default List<Credential> credentials() {
+        return List.of();
+    }
+
     /** An authenticator that never finds credentials; with it only public routes are reachable. */
     static Authenticator none() {
         return request -> AuthResult.noCredentials();
@@ -31,15 +40,6 @@ public interface Authenticator {
      * none finds credentials, the result is {@link AuthResult.NoCredentials}.
      */
     static Authenticator firstOf(List<Authenticator> authenticators) {
-        List<Authenticator> chain = List.copyOf(authenticators);
-        return request -> {
-            for (Authenticator authenticator : chain) {
-                AuthResult result = authenticator.authenticate(request);
-                if (!(result instanceof AuthResult.NoCredentials)) {
-                    return result;
-                }
-            }
-            return AuthResult.noCredentials();
-        };
+        return new AuthenticatorChain(authenticators);
     }
 }

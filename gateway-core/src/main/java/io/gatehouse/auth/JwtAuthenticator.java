@@ -80,6 +80,11 @@ public final class JwtAuthenticator implements Authenticator {
     }
 
     @Override
+    public List<Credential> credentials() {
+        return List.of(Credential.BEARER_JWT);
+    }
+
+    @Override
     public AuthResult authenticate(GatewayRequest request) {
         String token = ApiKeyAuthenticator.bearerValue(request.header("Authorization"));
         if (token == null || !ApiKeyAuthenticator.looksLikeJwt(token)) {

@@ -79,6 +79,11 @@ public final class SignatureAuthenticator implements Authenticator {
     }
 
     @Override
+    public List<Credential> credentials() {
+        return List.of(Credential.HTTP_SIGNATURE);
+    }
+
+    @Override
     public AuthResult authenticate(GatewayRequest request) {
         List<String> inputLines = request.exchange().headerValues("Signature-Input");
         List<String> signatureLines = request.exchange().headerValues("Signature");

@@ -32,10 +32,11 @@ public interface RateLimiter {
         return this;
     }
 
-    /** A limiter that admits everything and sends no headers. */
+    /**
+     * A limiter that admits everything and sends no headers; the same instance on every call, so
+     * a gateway can tell that nothing limits its routes.
+     */
     static RateLimiter unlimited() {
-        LimitDecision allowed = new LimitDecision.Allowed(
-                io.gatehouse.ResponseHeaders.empty(), LimitDecision.Hold.nothing());
-        return (request, principal, route) -> allowed;
+        return UnlimitedRateLimiter.INSTANCE;
     }
 }

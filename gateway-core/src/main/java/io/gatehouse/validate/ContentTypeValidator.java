@@ -30,6 +30,11 @@ public final class ContentTypeValidator implements Validator {
                 .map(type -> type.toLowerCase(Locale.ROOT)).toArray(String[]::new)));
     }
 
+    /** The accepted media types, lower case, sorted. */
+    public List<String> acceptedTypes() {
+        return List.copyOf(new TreeSet<>(accepted));
+    }
+
     @Override
     public ValidationResult validate(GatewayRequest request) {
         long length = request.exchange().contentLength();

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
 import io.gatehouse.route.Route;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +68,11 @@ public final class JsonBodyValidator implements Validator {
         return new Builder();
     }
 
+    /** The fields a body must have, each with the JSON type it must be of. */
+    public Map<String, JsonType> requiredFields() {
+        return requiredFields;
+    }
+
     @Override
     public ValidationResult validate(GatewayRequest request) throws IOException {
         byte[] body = request.body(maxBodyBytes);
@@ -84,6 +90,11 @@ public final class JsonBodyValidator implements Validator {
         } catch (StreamConstraintsException e) {
             // Carries no location; its message names Jackson's settings, not the caller's data.
             return exceedsLimit(e.getOriginalMessage());
+        } catch (CharConversionException e) {
+            // Jackson guesses the encoding from the first four bytes; some guesses (UCS-4 in
+            // an unusual byte order) it cannot read, and says so with an IOException.
+            return invalid("the request body is not well-formed JSON", "",
+                    "is not well-formed JSON");
         } catch (JsonProcessingException e) {
             JsonLocation location = e.getLocation();
             return invalid("the request body is not well-formed JSON" + (location == null ? ""

@@ -51,10 +51,12 @@ public final class JsonSchemaValidator implements Validator {
     private final Schema schema;
     private final JsonMapper mapper;
     private final String source;
+    private final String schemaText;
 
-    private JsonSchemaValidator(Schema schema, String source, int maxDepth) {
+    private JsonSchemaValidator(Schema schema, String source, String schemaText, int maxDepth) {
         this.schema = schema;
         this.source = source;
+        this.schemaText = schemaText;
         this.mapper = JsonMapper.builder(JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth).build())
@@ -111,11 +113,16 @@ public final class JsonSchemaValidator implements Validator {
         try {
             Schema schema = REGISTRY.getSchema(text, InputFormat.JSON);
             schema.initializeValidators();
-            return new JsonSchemaValidator(schema, source, maxDepth);
+            return new JsonSchemaValidator(schema, source, text, maxDepth);
         } catch (SchemaException | JacksonException e) {
             throw new IllegalArgumentException(source + " is not a valid JSON Schema: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The schema's text, exactly as given, e.g. to publish it in an API description. */
+    public String schemaText() {
+        return schemaText;
     }
 
     @Override

@@ -26,6 +26,21 @@ class JsonBodyValidatorTest {
     }
 
     @Test
+    void aBodyJacksonTakesForOddlyOrderedUcs4IsAValidationErrorNotAnException()
+            throws IOException {
+        // Found by JsonBodyProperties: only the second of the first four bytes is set.
+        TestExchange exchange = TestExchange.request("POST", "/x")
+                .body(new byte[] {0, 'A', 0, 0}, true);
+
+        ValidationResult result = validator.validate(
+                new GatewayRequest(exchange, "r", "/x", "127.0.0.1"));
+
+        assertThat(result).isEqualTo(new Invalid(ErrorCode.VALIDATION_ERROR,
+                "the request body is not well-formed JSON",
+                List.of(new FieldError("", "is not well-formed JSON"))));
+    }
+
+    @Test
     void acceptsAnObjectWithEveryRequiredField() throws IOException {
         assertThat(validate("{\"prompt\":\"hi\",\"context\":{\"a\":[1,2]}}"))
                 .isEqualTo(ValidationResult.valid());

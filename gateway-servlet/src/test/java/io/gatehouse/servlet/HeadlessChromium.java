@@ -32,7 +32,7 @@ final class HeadlessChromium {
     static HeadlessChromium require() throws IOException, InterruptedException {
         Optional<Path> found = find();
         if (found.isEmpty()) {
-            install();
+            install("chromium");
             found = find();
         }
         if (found.isEmpty()) {
@@ -45,13 +45,44 @@ final class HeadlessChromium {
         return new HeadlessChromium(found.get());
     }
 
+    /** The browser's executable. */
+    Path executable() {
+        return executable;
+    }
+
+    /**
+     * Debian's {@code chromedriver} (package {@code chromium-driver}), installing it first when
+     * it is missing and we may; skips the caller's test when it cannot, or fails it under
+     * {@code CI=true}.
+     */
+    static Path requireDriver() throws IOException, InterruptedException {
+        Optional<Path> found = find(List.of("chromedriver"));
+        if (found.isEmpty()) {
+            install("chromium-driver");
+            found = find(List.of("chromedriver"));
+        }
+        if (found.isEmpty()) {
+            String message = "chromedriver is not installed and could not be installed with "
+                    + "apt-get (package chromium-driver)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return found.get();
+    }
+
     private static Optional<Path> find() {
+        return find(NAMES);
+    }
+
+    private static Optional<Path> find(List<String> names) {
         String path = System.getenv("PATH");
         if (path == null) {
             return Optional.empty();
         }
         for (String directory : path.split(File.pathSeparator)) {
-            for (String name : NAMES) {
+            for (String name : names) {
                 Path candidate = Path.of(directory, name);
                 if (Files.isExecutable(candidate)) {
                     return Optional.of(candidate);
@@ -61,12 +92,12 @@ final class HeadlessChromium {
         return Optional.empty();
     }
 
-    private static void install() throws IOException, InterruptedException {
+    private static void install(String debianPackage) throws IOException, InterruptedException {
         List<String> prefix = "root".equals(System.getProperty("user.name"))
                 ? List.of() : List.of("sudo", "-n");
-        if (!run(prefix, "apt-get", "install", "-y", "-qq", "chromium")) {
+        if (!run(prefix, "apt-get", "install", "-y", "-qq", debianPackage)) {
             run(prefix, "apt-get", "update", "-qq");
-            run(prefix, "apt-get", "install", "-y", "-qq", "chromium");
+            run(prefix, "apt-get", "install", "-y", "-qq", debianPackage);
         }
     }
 

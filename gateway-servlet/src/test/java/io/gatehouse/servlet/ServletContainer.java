@@ -43,10 +43,25 @@ sealed interface ServletContainer {
 
     /**
      * What to deploy: the filter as an instance ({@code filter}) or, when that is null, by class
-     * with {@code initParameters}; context attributes; one servlet mapped to {@code /*}.
+     * with {@code initParameters}; context attributes; one servlet mapped to {@code /*}, and
+     * {@code servlets} mapped to their URL patterns.
      */
     record Deployment(String contextPath, Filter filter, Map<String, String> initParameters,
-            Map<String, Object> contextAttributes, HttpServlet servlet) {
+            Map<String, Object> contextAttributes, HttpServlet servlet,
+            Map<String, HttpServlet> servlets) {
+
+        Deployment(String contextPath, Filter filter, Map<String, String> initParameters,
+                Map<String, Object> contextAttributes, HttpServlet servlet) {
+            this(contextPath, filter, initParameters, contextAttributes, servlet, Map.of());
+        }
+
+        /** This deployment with {@code more} mapped to {@code urlPattern} as well. */
+        Deployment withServlet(String urlPattern, HttpServlet more) {
+            Map<String, HttpServlet> all = new java.util.LinkedHashMap<>(servlets);
+            all.put(urlPattern, more);
+            return new Deployment(contextPath, filter, initParameters, contextAttributes, servlet,
+                    all);
+        }
 
         static Deployment of(String contextPath, Filter filter, HttpServlet servlet) {
             return new Deployment(contextPath, filter, Map.of(), Map.of(), servlet);
@@ -98,6 +113,11 @@ sealed interface ServletContainer {
             ServletHolder servlet = new ServletHolder("app", deployment.servlet());
             servlet.setAsyncSupported(true);
             context.addServlet(servlet, "/*");
+            int index = 0;
+            for (Map.Entry<String, HttpServlet> more : deployment.servlets().entrySet()) {
+                context.addServlet(new ServletHolder("more-" + index++, more.getValue()),
+                        more.getKey());
+            }
             server.setHandler(context);
             try {
                 server.start();
@@ -175,6 +195,12 @@ sealed interface ServletContainer {
             context.addFilterMap(mapping);
             Tomcat.addServlet(context, "app", deployment.servlet()).setAsyncSupported(true);
             context.addServletMappingDecoded("/*", "app");
+            int index = 0;
+            for (Map.Entry<String, HttpServlet> more : deployment.servlets().entrySet()) {
+                String name = "more-" + index++;
+                Tomcat.addServlet(context, name, more.getValue());
+                context.addServletMappingDecoded(more.getKey(), name);
+            }
 
             // Tomcat reports a filter that fails to initialize by logging it and marking the
             // context failed; capture the log record to surface the cause to the test.
