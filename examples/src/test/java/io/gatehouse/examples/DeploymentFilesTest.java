@@ -5,8 +5,11 @@ import static io.gatehouse.examples.DeploymentFiles.only;
 import static io.gatehouse.examples.DeploymentFiles.optionValue;
 import static io.gatehouse.examples.DeploymentFiles.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.gatehouse.config.GatewayConfig;
 import io.gatehouse.examples.DeploymentFiles.Instruction;
 import java.io.IOException;
@@ -228,5 +231,39 @@ class DeploymentFilesTest {
         assertThat(yaml).contains("${GATEHOUSE_PEPPER:-}");
         GatewayConfig config = GatewayConfig.parse(yaml, name -> null);
         assertThat(config.gatewayBuilder().build()).isNotNull();
+    }
+
+    @Test
+    void kubernetesManifestsMatchTheKubernetesApiModel() throws IOException {
+        int checked = 0;
+        for (Path file : DeploymentFiles.kubernetesFiles()) {
+            for (JsonNode document : DeploymentFiles.yamlDocuments(file)) {
+                if (document.path("kind").asText().equals("Kustomization")) {
+                    continue;
+                }
+                assertThat(KubernetesSchemaCheck.knows(document)).as(file.toString()).isTrue();
+                assertThat(KubernetesSchemaCheck.problems(document)).as(file.toString())
+                        .isEmpty();
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(6);
+    }
+
+    @Test
+    void theSchemaCheckFindsMisspelledFieldsAndWrongTypes() throws IOException {
+        JsonNode deployment = manifest("Deployment");
+        String yaml = Files.readString(DeploymentFiles.KUBERNETES.resolve("deployment.yaml"));
+        JsonNode misspelled = new ObjectMapper(new YAMLFactory()).readTree(
+                yaml.replace("livenessProbe:", "livenesProbe:"));
+        assertThat(KubernetesSchemaCheck.problems(deployment)).isEmpty();
+        assertThat(KubernetesSchemaCheck.problems(misspelled)).containsExactly(
+                "apps/v1/Deployment.spec.template.spec.containers[0]: unknown field(s)"
+                        + " [livenesProbe]");
+        JsonNode wrongType = new ObjectMapper(new YAMLFactory()).readTree(
+                yaml.replace("replicas: 2", "replicas: two"));
+        assertThatThrownBy(
+                () -> KubernetesSchemaCheck.problems(wrongType))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
