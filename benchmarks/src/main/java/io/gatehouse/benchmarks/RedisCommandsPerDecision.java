@@ -83,7 +83,8 @@ public final class RedisCommandsPerDecision {
                     .build();
             // A week: nothing refills or rolls over while a slow machine fills the limit.
             LimitRule exhausted = LimitRule.builder("refuses", algorithm)
-                    .limit(HELD, algorithm == LimitAlgorithm.CONCURRENCY ? period : Duration.ofDays(7))
+                    .limit(HELD, algorithm == LimitAlgorithm.CONCURRENCY
+                            ? period : Duration.ofDays(7))
                     .build();
             List<Permit> admits = List.of(new Permit(roomy, "admitted-" + algorithm, 1));
             List<Permit> refuses = List.of(new Permit(exhausted, "refused-" + algorithm, 1));
@@ -93,7 +94,8 @@ public final class RedisCommandsPerDecision {
             }
             RedisScenarios.require(!redis.store.tryConsume(refuses, "over"), "refuses");
             // Admitted calls of a log or leases add entries: as few as the refused side holds.
-            int calls = algorithm == LimitAlgorithm.SLIDING_LOG || algorithm == LimitAlgorithm.CONCURRENCY
+            int calls = algorithm == LimitAlgorithm.SLIDING_LOG
+                    || algorithm == LimitAlgorithm.CONCURRENCY
                     ? Math.min(decisions, HELD) : decisions;
             double admitted = serverMicrosPerCall(redis, calls,
                     i -> redis.store.tryConsume(admits, "lease-" + i));

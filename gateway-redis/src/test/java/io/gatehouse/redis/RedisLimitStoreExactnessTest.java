@@ -53,7 +53,8 @@ class RedisLimitStoreExactnessTest {
 
     @ParameterizedTest
     @EnumSource(LimitAlgorithm.class)
-    void fourInstancesOfEightThreadsAdmitExactlyTheLimit(LimitAlgorithm algorithm) throws Exception {
+    void fourInstancesOfEightThreadsAdmitExactlyTheLimit(LimitAlgorithm algorithm)
+            throws Exception {
         LimitRule rule = rule(algorithm);
         List<GatewayFixture> instances = new ArrayList<>();
         for (int i = 0; i < INSTANCES; i++) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.limit.FailurePolicy;
+import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.LimitRule;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ class RedisLimitStoreFaultTest {
         redis = REDIS.server();
         // The first failure in a JVM loads the classes of every failure path, which on a
         // loaded machine can take longer than the budget: do it once before measuring.
-        LimitRule rule = LimitRule.builder("warm-up", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("warm-up", LimitAlgorithm.FIXED_WINDOW)
                 .limit(3, Duration.ofHours(1)).failurePolicy(FailurePolicy.FAIL_CLOSED).build();
         try (GatewayFixture nowhere = new GatewayFixture(RedisConnections.parse(
                 "redis://127.0.0.1:" + RedisServer.freePort()).minIdleConnections(0),
@@ -70,7 +71,7 @@ class RedisLimitStoreFaultTest {
     }
 
     private GatewayFixture gateway(FailurePolicy policy, RedisCircuitBreaker breaker) {
-        LimitRule rule = LimitRule.builder("per-hour", io.gatehouse.limit.LimitAlgorithm.FIXED_WINDOW)
+        LimitRule rule = LimitRule.builder("per-hour", LimitAlgorithm.FIXED_WINDOW)
                 .limit(3, Duration.ofHours(1)).failurePolicy(policy).countRequests().build();
         // 250 ms rather than the 50 ms default: a spurious timeout on a busy CI machine would
         // open the breaker and fail assertions about a healthy Redis.
