@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's web.xml deployment, done the way a container does it: the container creates the
- * filter from its class name, and the filter builds its gateway from the factory named in its
- * init parameters.
+ * The web.xml deployment of docs/servlet.md, done the way a container does it: the container
+ * creates the filter from its class name, and the filter builds its gateway from the factory
+ * named in its init parameters.
  */
 class AgentGatewayFactoryTest {
 

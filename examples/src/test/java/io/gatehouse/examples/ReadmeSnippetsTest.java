@@ -97,8 +97,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs every Java snippet of the README. The regions between {@code // README:name} and
- * {@code // README:end} appear verbatim (de-indented) in README.md.
+ * Runs every Java snippet of the README and of the guides in {@code docs/}. The regions between
+ * {@code // README:name} and {@code // README:end} appear verbatim (de-indented) in README.md or
+ * in a {@code docs/*.md} file.
  */
 class ReadmeSnippetsTest {
 
@@ -758,31 +759,71 @@ class ReadmeSnippetsTest {
     }
 
     /**
-     * Keeps the README honest: each of its Java blocks is a region of this class, or the
-     * example's {@code AgentGatewayFactory} without its one-line javadoc comments.
+     * Java blocks of {@code docs/} that are not complete programs: fragments that name
+     * variables of a surrounding program, or need a framework this build does not have (Spring
+     * Boot). Keyed by file and first line. A new Java block in the README or in {@code docs/}
+     * must be a region of this class (or the example's {@code AgentGatewayFactory}); only a
+     * block that cannot run belongs here, and this list must not name a block that is gone.
+     */
+    private static final Set<String> FRAGMENTS_NOT_RUN = Set.of(
+            "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\").methods(\"POST\")",
+            "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\")",
+            "docs/agent-features.md: Gateway.builder(router)",
+            "docs/observability.md: PrometheusMeterRegistry registry = new PrometheusMeterRegistry("
+                    + "PrometheusConfig.DEFAULT);",
+            "docs/proxying.md: ServletContextHandler context = new ServletContextHandler(\"/\");",
+            "docs/proxying.md: Service inference = Service.builder(\"inference\")",
+            "docs/proxying.md: public interface UsageReader {",
+            "docs/security.md: Gateway gateway = Gateway.builder(routes)",
+            "docs/servlet.md: @Bean",
+            "docs/servlet.md: Admission admission = gateway.admit(PlainExchange.builder(method, "
+                    + "URI.create(pathAndQuery))");
+
+    /**
+     * Keeps the README and the guides honest: each Java block of README.md and docs/*.md is a
+     * region of this class, or the example's {@code AgentGatewayFactory} without its one-line
+     * javadoc comments, or a listed fragment; and every region of this class is shown somewhere.
      */
     @Test
-    void everyJavaBlockOfTheReadmeIsRunByThisTest() throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"));
+    void everyJavaBlockOfTheReadmeAndTheGuidesIsRunByThisTest() throws IOException {
         String self = Files.readString(Path.of("src", "test", "java", "io", "gatehouse",
                 "examples", "ReadmeSnippetsTest.java"));
         String factory = Files.readString(Path.of("src", "main", "java", "io", "gatehouse",
                 "examples", "AgentGatewayFactory.java")).replaceAll("(?m)^ */\\*\\*.*\\*/\\n", "");
-        List<String> regions = new ArrayList<>();
+        Map<String, String> regions = new java.util.LinkedHashMap<>();
         Matcher region = Pattern.compile("\\n( *)// README:([a-z-]+)\\n(.*?)\\n *// README:end",
                 Pattern.DOTALL).matcher(self);
         while (region.find()) {
-            regions.add(region.group(3).replaceAll("(?m)^" + region.group(1), ""));
+            regions.put(region.group(3).replaceAll("(?m)^" + region.group(1), ""),
+                    region.group(2));
         }
-        Matcher block = Pattern.compile("```java\\n(.*?)\\n```", Pattern.DOTALL).matcher(readme);
-        int blocks = 0;
-        while (block.find()) {
-            blocks++;
-            String code = block.group(1);
-            assertThat(regions.contains(code) || factory.contains(code))
-                    .as("README block is run by ReadmeSnippetsTest:%n%s", code).isTrue();
+        Set<String> shownRegions = new java.util.TreeSet<>();
+        Set<String> seenFragments = new java.util.TreeSet<>();
+        boolean factoryShown = false;
+        for (Path document : MarkdownFiles.readmeAndDocs()) {
+            String name = MarkdownFiles.displayName(document);
+            Matcher block = Pattern.compile("```java\\n(.*?)\\n```", Pattern.DOTALL)
+                    .matcher(Files.readString(document));
+            while (block.find()) {
+                String code = block.group(1);
+                String fragment = name + ": " + code.lines().findFirst().orElse("");
+                if (regions.containsKey(code)) {
+                    shownRegions.add(regions.get(code));
+                } else if (factory.contains(code)) {
+                    factoryShown = true;
+                } else {
+                    assertThat(FRAGMENTS_NOT_RUN).as("Java block of %s is neither run by "
+                            + "ReadmeSnippetsTest (a // README: region) nor a listed fragment:%n%s",
+                            name, code).contains(fragment);
+                    seenFragments.add(fragment);
+                }
+            }
         }
-        assertThat(blocks).isEqualTo(regions.size() + 1);
+        assertThat(shownRegions).as("regions of ReadmeSnippetsTest shown in README.md or docs/")
+                .containsExactlyInAnyOrderElementsOf(regions.values());
+        assertThat(factoryShown).as("AgentGatewayFactory is shown in README.md or docs/").isTrue();
+        assertThat(seenFragments).as("listed fragments that still exist")
+                .containsExactlyInAnyOrderElementsOf(FRAGMENTS_NOT_RUN);
     }
 
     /** A minimal exchange for tests that call {@link Gateway#admit} directly. */
