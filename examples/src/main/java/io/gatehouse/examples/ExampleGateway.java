@@ -1,6 +1,11 @@
 package io.gatehouse.examples;
 
 import io.gatehouse.Gateway;
+import io.gatehouse.auth.InMemoryApiKeyStore;
+import io.gatehouse.config.GatewayConfigException;
+import io.gatehouse.proxy.ProxyForwarder;
+import java.util.function.Function;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import io.gatehouse.servlet.GatewayFilter;
 import io.gatehouse.servlet.HealthServlet;
 import io.gatehouse.servlet.MetricsServlet;
@@ -60,7 +65,15 @@ public final class ExampleGateway {
                     System.out, System.err));
             return;
         }
-        Options options = Options.parse(args);
+        if (args.length > 0 && DemoServices.isCommand(args[0])) {
+            int exit = DemoServices.run(args[0], Arrays.copyOfRange(args, 1, args.length),
+                    System.getenv()::get, System.out, System.err);
+            if (exit != 0) {
+                System.exit(exit);
+            }
+            return;
+        }
+        Options options = Options.parse(System::getenv, args);
         if (options instanceof Options.Help) {
             System.out.print(Options.USAGE);
             return;
@@ -75,11 +88,18 @@ public final class ExampleGateway {
         if (run.jsonLogs()) {
             JsonLogs.install();
         }
+        if (run.launch().logLevel() != null) {
+            JsonLogs.rootLevel(run.launch().logLevel());
+        }
         Running running;
         try {
             KeySource keys = KeySource.open(run.keysFile(), run.redisUrl());
             running = start(run.host(), run.port(), ExampleSetup.systemClocks(), keys,
-                    run.http());
+                    run.http(), run.launch(), System::getenv);
+        } catch (GatewayConfigException e) {
+            System.err.println("gateway-examples: bad configuration: " + e.getMessage());
+            System.exit(EXIT_USAGE);
+            return;
         } catch (KeySource.Unavailable e) {
             System.err.println("gateway-examples: " + e.getMessage());
             System.exit(EXIT_FAILED);
@@ -99,7 +119,7 @@ public final class ExampleGateway {
             // done; a graceful stop is a success, so say so, as process managers expect.
             Runtime.getRuntime().halt(clean ? 0 : EXIT_FAILED);
         }, "gateway-shutdown"));
-        printBanner(running, System.out);
+        printBanner(running, System.out, KeyOutput.forThisProcess());
         running.join();
     }
 
@@ -130,15 +150,53 @@ public final class ExampleGateway {
     /** As {@link #start(String, int, ExampleSetup.Clocks, KeySource)} with {@code http}. */
     static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys,
             Options.Http http) throws IOException {
+        return start(host, port, clocks, keys, http, Options.Launch.DEFAULTS, System::getenv);
+    }
+
+    /**
+     * As {@link #start(String, int, ExampleSetup.Clocks, KeySource, Options.Http)}, fronting
+     * the services and reading the configuration {@code launch} names; the demo services it
+     * does not name are started on free loopback ports and stopped with the gateway.
+     * {@code environment} expands the file's {@code ${NAME}}s (after the services' URLs and
+     * key, which the started services set).
+     *
+     * @throws GatewayConfigException when the configuration file is bad
+     */
+    static Running start(String host, int port, ExampleSetup.Clocks clocks, KeySource keys,
+            Options.Http http, Options.Launch launch, Function<String, String> environment)
+            throws IOException {
         Objects.requireNonNull(host, "host");
+        DemoServices services;
+        try {
+            services = DemoServices.startMissing(launch, clocks.wallClock(), environment);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(keys);
+            throw e;
+        }
+        Function<String, String> withServices = name -> {
+            String value = services.environment().get(name);
+            return value != null ? value : environment.apply(name);
+        };
         ExampleSetup setup;
         try {
-            setup = keys == null ? ExampleSetup.create(clocks)
-                    : ExampleSetup.create(clocks, keys.store(), true, keys.redis());
+            ExampleConfig config = ExampleConfig.load(launch.config(), withServices,
+                    launch.overrides(environment));
+            try {
+                setup = keys == null
+                        ? ExampleSetup.create(clocks, new InMemoryApiKeyStore(), false, null,
+                                config)
+                        : ExampleSetup.create(clocks, keys.store(), true, keys.redis(), config);
+            } catch (GatewayConfigException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // E.g. Redis unreachable while the demo tenants' keys are stored.
+                throw new KeySource.Unavailable("the API key store failed: " + e.getMessage(),
+                        e);
+            }
         } catch (RuntimeException e) {
-            // E.g. Redis unreachable while the demo tenants' keys are stored.
             closeQuietly(keys);
-            throw new KeySource.Unavailable("the API key store failed: " + e.getMessage(), e);
+            services.close();
+            throw e;
         }
         Server server = new Server(new QueuedThreadPool(64, 4, 60_000));
         // Graceful stop: connectors stop accepting, requests in flight get this long to finish.
@@ -161,7 +219,10 @@ public final class ExampleGateway {
 
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        FilterHolder gateway = new FilterHolder(new GatewayFilter(setup.gateway()));
+        // Upstream routes are forwarded over HTTP to the services; the agent learns the
+        // caller's limit state from request headers the gateway sets.
+        FilterHolder gateway = new FilterHolder(new GatewayFilter(setup.gateway(),
+                new LimitStateForwarder(setup.forwarder())));
         gateway.setName("gatehouse");
         gateway.setAsyncSupported(true);
         gateway.setInitParameter(GatewayFilter.BODY_DEADLINE_PARAMETER,
@@ -176,6 +237,8 @@ public final class ExampleGateway {
         agent.setAsyncSupported(true);
         context.addServlet(agent, "/");
         setup.admin().mount(context);
+        context.addServlet(new ServletHolder("info", new GatewayInfoServlet(version(),
+                setup.gateway()::health, setup.forwarder().upstreams(), setup.routes())), "");
         ServletHolder health = new ServletHolder("health", new HealthServlet(setup.gateway()));
         context.addServlet(health, "/health/live");
         context.addServlet(health, "/health/ready");
@@ -187,28 +250,44 @@ public final class ExampleGateway {
         if (keys != null) {
             server.addBean(keys);
         }
+        // Stopped after the server: requests in flight finish forwarding first.
+        server.addBean(new Closer(setup.forwarder(), services));
         try {
             server.start();
         } catch (IOException e) {
             stopQuietly(server);
             closeQuietly(keys);
+            setup.forwarder().close();
+            services.close();
             throw e;
         } catch (Exception e) {
             stopQuietly(server);
             closeQuietly(keys);
+            setup.forwarder().close();
+            services.close();
             throw new IOException("the server did not start: " + e.getMessage(), e);
         }
         return new Running(server, setup.gateway(), host, connector.getLocalPort(),
-                setup.devApiKey(), setup.admin().adminApiKey());
+                setup.devApiKey(), setup.admin().adminApiKey(), services);
     }
 
-    /** Prints what a person needs to start calling the example. */
+    /** Prints what a person needs to start calling the example, keys shown on a terminal. */
     static void printBanner(Running running, PrintStream out) {
+        printBanner(running, out, KeyOutput.terminal());
+    }
+
+    /**
+     * Prints what a person needs to start calling the example. The generated keys go to
+     * {@code keys}: the terminal, or a file only the user can read when standard output is not
+     * a terminal (a log collector would otherwise keep them). Never through the logging system.
+     */
+    static void printBanner(Running running, PrintStream out, KeyOutput keys) {
         out.println("Gatehouse example gateway listening on " + running.uri()
                 + (isWildcard(running.host()) ? " (bound to " + running.host() + ")" : ""));
+        running.services().started().forEach((name, uri) ->
+                out.println("Started demo " + name + " on " + uri));
         out.println("Try: curl " + running.uri().resolve("/health"));
-        out.println("Dev API key: " + running.devApiKey());
-        out.println("Admin API key: " + running.adminApiKey());
+        keys.show(running.devApiKey(), running.adminApiKey(), out);
     }
 
     /** The version of this build, as Maven stamped it into the jar. */
@@ -248,6 +327,23 @@ public final class ExampleGateway {
         }
     }
 
+    /** Closes the forwarder and the started demo services when the server stops. */
+    private static final class Closer extends AbstractLifeCycle {
+        private final ProxyForwarder forwarder;
+        private final DemoServices services;
+
+        Closer(ProxyForwarder forwarder, DemoServices services) {
+            this.forwarder = forwarder;
+            this.services = services;
+        }
+
+        @Override
+        protected void doStop() {
+            forwarder.close();
+            services.close();
+        }
+    }
+
     /**
      * A started example gateway.
      *
@@ -260,15 +356,22 @@ public final class ExampleGateway {
         private final int port;
         private final String devApiKey;
         private final String adminApiKey;
+        private final DemoServices services;
 
         private Running(Server server, Gateway gateway, String host, int port,
-                String devApiKey, String adminApiKey) {
+                String devApiKey, String adminApiKey, DemoServices services) {
             this.server = server;
             this.gateway = gateway;
             this.host = host;
             this.port = port;
             this.devApiKey = devApiKey;
             this.adminApiKey = adminApiKey;
+            this.services = services;
+        }
+
+        /** The demo services this gateway started (none when given their URLs). */
+        DemoServices services() {
+            return services;
         }
 
         /** The address the server is bound to, as given to {@link #start(String, int)}. */

@@ -21,15 +21,16 @@ import io.gatehouse.observe.HealthCheck;
 import io.gatehouse.observe.InMemoryUsageRecorder;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.redis.RedisBackend;
-import io.gatehouse.route.Route;
-import io.gatehouse.route.Router;
-import io.gatehouse.validate.ContentTypeValidator;
-import io.gatehouse.validate.JsonBodyValidator;
-import io.gatehouse.validate.JsonBodyValidator.JsonType;
+import io.gatehouse.upstream.ServicePool;
+import io.gatehouse.proxy.ProxyForwarder;
+import io.gatehouse.config.GatewayConfig;
+import io.gatehouse.auth.JwtAuthenticator;
+import io.gatehouse.observe.ComponentHealth;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -63,27 +64,38 @@ final class ExampleSetup {
      * A built-in tenant of the example. Its key is public (it is in the README), which is fine
      * for a demo and nothing else.
      */
-    record DemoTenant(String apiKey, String principal, String tier) {
+    record DemoTenant(String apiKey, String principal, String tier, String... permissions) {
+        ApiKeySpec spec() {
+            return ApiKeySpec.of(principal, tier).withPermissions(permissions);
+        }
     }
+
+    /** The permission of the engineering route {@code /api/v1/rd/**}. */
+    static final String RD_PERMISSION = "rd:execute";
 
     static final List<DemoTenant> DEMO_TENANTS = List.of(
             new DemoTenant("key_123", "alice", PREMIUM),
             new DemoTenant("key_456", "bob", FREE),
-            new DemoTenant("key_789", "charlie", ENTERPRISE));
+            new DemoTenant("key_789", "charlie", ENTERPRISE, RD_PERMISSION));
 
     private final Gateway gateway;
     private final String devApiKey;
     private final ExampleAdmin admin;
     private final RedisBackend redis;
     private final PrometheusMeterRegistry meters;
+    private final ProxyForwarder forwarder;
+    private final List<io.gatehouse.route.Route> routes;
 
     private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin,
-            RedisBackend redis, PrometheusMeterRegistry meters) {
+            RedisBackend redis, PrometheusMeterRegistry meters, ProxyForwarder forwarder,
+            List<io.gatehouse.route.Route> routes) {
+        this.routes = routes;
         this.gateway = gateway;
         this.devApiKey = devApiKey;
         this.admin = admin;
         this.redis = redis;
         this.meters = meters;
+        this.forwarder = forwarder;
     }
 
     /** The clocks the example runs on: wall-clock time for responses, microseconds for limits. */
@@ -99,9 +111,9 @@ final class ExampleSetup {
     }
 
     /**
-     * Builds the gateway of the example: the demo tenants' keys imported (only their hashes are
-     * stored), a fresh development key on the premium tier, key guessing throttled per client
-     * address, the three tiers in memory.
+     * Builds the gateway of the example from the built-in configuration: the demo tenants' keys
+     * imported (only their hashes are stored), a fresh development key on the premium tier, key
+     * guessing throttled per client address, the three tiers in memory.
      */
     static ExampleSetup create(Clocks clocks) {
         return create(clocks, new InMemoryApiKeyStore(), false);
@@ -116,40 +128,57 @@ final class ExampleSetup {
         return create(clocks, store, persistent, null);
     }
 
-    /**
-     * As {@link #create(Clocks, ApiKeyStore, boolean)}; with {@code redis} (nullable) the limits
-     * and the usage counts live in Redis as well, so every gateway on that Redis enforces one
-     * limit per principal and adds to one usage count. While Redis is unreachable the limits
-     * are enforced by each gateway in its own memory ({@link FailurePolicy#LOCAL_FALLBACK}: a
-     * caller may then get up to the limit from each gateway), keys already looked up keep
-     * working and other keys get 503 with {@code Retry-After}.
-     */
+    /** As {@link #create(Clocks, ApiKeyStore, boolean, RedisBackend, ExampleConfig)} built in. */
     static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent,
             RedisBackend redis) {
+        return create(clocks, store, persistent, redis, ExampleConfig.builtIn());
+    }
+
+    /**
+     * As {@link #create(Clocks, ApiKeyStore, boolean)}, with routes, services and tiers from
+     * {@code config}; with {@code redis} (nullable) the limits and the usage counts live in
+     * Redis as well, so every gateway on that Redis enforces one limit per principal and adds
+     * to one usage count. While Redis is unreachable the limits are enforced by each gateway in
+     * its own memory ({@link FailurePolicy#LOCAL_FALLBACK} in the file: a caller may then get
+     * up to the limit from each gateway), keys already looked up keep working and other keys
+     * get 503 with {@code Retry-After}.
+     */
+    static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent,
+            RedisBackend redis, ExampleConfig config) {
         ApiKeyManager keys = ApiKeyManager.builder(store)
                 .clock(clocks.wallClock())
                 .build();
         for (DemoTenant tenant : DEMO_TENANTS) {
             try {
-                keys.importKey(tenant.apiKey(), ApiKeySpec.of(tenant.principal(), tenant.tier()));
+                keys.importKey(tenant.apiKey(), tenant.spec());
             } catch (IllegalStateException alreadyImported) {
                 // Another gateway on the same Redis imported it at the same moment.
             }
         }
         Duration runKeyLifetime = persistent ? ExampleAdmin.PERSISTENT_RUN_KEY_LIFETIME : null;
         NewApiKey devKey = keys.create(DEV_KEY_PREFIX, ApiKeySpec.of(DEV_PRINCIPAL, PREMIUM)
+                .withPermissions(RD_PERMISSION)
                 .withLifetime(runKeyLifetime));
         ExampleAdmin admin = ExampleAdmin.create(keys, clocks.wallClock(), runKeyLifetime);
 
         RateLimiter limiter = TieredRateLimiter.builder(redis != null ? redis.limitStore()
                         : LimitStores.inMemory(clocks.micros()))
                 .clock(clocks.micros())
-                .tiers(redis != null ? tiers(FailurePolicy.LOCAL_FALLBACK) : tiers())
+                .tiers(config.tiers())
                 .build();
         UsageRecorder usage = redis != null ? redis.usageRecorder() : new InMemoryUsageRecorder();
-        // Guessing keys is throttled per client address: after 10 refused keys within a minute
-        // the address gets 429 without its keys even being looked up.
-        Authenticator authenticator = AuthFailureGuard.builder(keys.authenticator())
+        // API keys first, then JWTs when an issuer is configured. Guessing credentials is
+        // throttled per client address: after 10 refused within a minute the address gets 429
+        // without its credentials even being checked.
+        List<Authenticator> chain = new ArrayList<>();
+        chain.add(keys.authenticator());
+        if (!config.jwtIssuers().isEmpty()) {
+            JwtAuthenticator.Builder jwt = JwtAuthenticator.builder().clock(clocks.wallClock());
+            config.jwtIssuers().forEach(jwt::issuer);
+            chain.add(jwt.build());
+        }
+        Authenticator authenticator = AuthFailureGuard.builder(chain.size() == 1 ? chain.get(0)
+                        : Authenticator.firstOf(chain))
                 .maxFailures(MAX_AUTH_FAILURES, Duration.ofMinutes(1))
                 .clock(clocks.wallClock())
                 .build();
@@ -163,7 +192,10 @@ final class ExampleSetup {
         if (redis != null) {
             redis.bindTo(meters);
         }
-        Gateway gateway = Gateway.builder(admin.router(routes()))
+        GatewayConfig file = config.file();
+        ProxyForwarder forwarder = ProxyForwarder.of(file);
+        Gateway.Builder builder = Gateway.builder(admin.router(file.router()))
+                .trustedProxies(file.trustedProxies(), file.forwardedHeader())
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .usage(usage)
@@ -171,18 +203,46 @@ final class ExampleSetup {
                 // The example serves nothing but its routes: every other path is the gateway's 404.
                 .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
                 .healthCheck("limit_store", true, limitStore)
-                .healthCheck("key_store", true, keyStore)
-                .build();
-        return new ExampleSetup(gateway, devKey.plaintext(), admin, redis, meters);
+                .healthCheck("key_store", true, keyStore);
+        // Each service and its breaker, not required: one service down leaves the others.
+        for (ServicePool pool : forwarder.upstreams().pools()) {
+            builder.healthCheck("service_" + pool.service().name(), false, () -> service(pool));
+        }
+        config.cors().ifPresent(builder::cors);
+        Gateway gateway;
+        try {
+            gateway = builder.build();
+        } catch (RuntimeException e) {
+            forwarder.close();
+            throw e;
+        }
+        return new ExampleSetup(gateway, devKey.plaintext(), admin, redis, meters, forwarder,
+                file.routes());
+    }
+
+    /** A service's health: up with every endpoint healthy and its breaker closed. */
+    private static ComponentHealth service(ServicePool pool) {
+        int healthy = pool.healthyEndpoints().size();
+        int all = pool.service().endpoints().size();
+        String detail = healthy + "/" + all + " endpoints healthy, circuit "
+                + pool.circuitState().toLowerCase(java.util.Locale.ROOT);
+        if (healthy == 0 || pool.circuitState().equalsIgnoreCase("open")) {
+            return ComponentHealth.down(detail);
+        }
+        boolean closed = pool.circuitState().equalsIgnoreCase("closed")
+                || pool.circuitState().equalsIgnoreCase("disabled");
+        return healthy < all || !closed
+                ? ComponentHealth.degraded(detail) : ComponentHealth.up(detail);
     }
 
     /**
      * The plans: requests per hour per principal, counted exactly over the last hour (a sliding
      * log), so "10 per hour" means no more than 10 in any 60 minutes and a refused caller is told
-     * to the second when the oldest request leaves the window.
+     * to the second when the oldest request leaves the window. The built-in configuration file
+     * has these very tiers ({@code ExampleConfigFileTest}).
      */
     static List<Tier> tiers() {
-        return tiers(FailurePolicy.FAIL_OPEN);
+        return tiers(FailurePolicy.LOCAL_FALLBACK);
     }
 
     /** The plans, each limit with {@code policy} for when its store fails. */
@@ -210,36 +270,14 @@ final class ExampleSetup {
         return redis != null;
     }
 
-    /**
-     * The routes: {@code POST /invocations} needs a key and a JSON object with a string
-     * {@code prompt}, at most 1 MiB; {@code GET /health} and the probes {@code /health/live},
-     * {@code /health/ready} and {@code /ready} are public; {@code GET /metrics} is open to
-     * loopback addresses only.
-     */
-    static Router routes() {
-        Route invocations = Route.builder("invocations", "/invocations")
-                .methods("POST")
-                .maxBodyBytes(MAX_INVOCATION_BYTES)
-                .validator(ContentTypeValidator.accepting("application/json"))
-                .validator(JsonBodyValidator.builder().require("prompt", JsonType.STRING).build())
-                .build();
-        Route health = Route.builder("health", "/health")
-                .methods("GET")
-                .publicAccess()
-                .build();
-        List<Route> probes = List.of(
-                Route.builder("health-live", "/health/live").methods("GET").publicAccess().build(),
-                Route.builder("health-ready", "/health/ready").methods("GET").publicAccess()
-                        .build(),
-                Route.builder("ready", "/ready").methods("GET").publicAccess().build());
-        Route metrics = Route.builder("metrics", "/metrics")
-                .methods("GET")
-                .publicAccess()
-                .allowFrom(METRICS_ADDRESSES.toArray(String[]::new))
-                .build();
-        List<Route> all = new java.util.ArrayList<>(List.of(invocations, health, metrics));
-        all.addAll(probes);
-        return Router.of(all);
+    /** The routes of the configuration file (the admin routes come before them). */
+    List<io.gatehouse.route.Route> routes() {
+        return routes;
+    }
+
+    /** The forwarder to the services, closed with the server. */
+    ProxyForwarder forwarder() {
+        return forwarder;
     }
 
     Gateway gateway() {

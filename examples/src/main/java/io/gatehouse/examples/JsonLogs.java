@@ -39,4 +39,18 @@ final class JsonLogs {
             throw new IllegalStateException(CONFIGURATION + " is broken: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * Sets the root logger's level ({@code --log-level}, {@code LOG_LEVEL}); the Gatehouse
+     * loggers follow it.
+     */
+    static void rootLevel(String level) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        ch.qos.logback.classic.Level parsed = ch.qos.logback.classic.Level.toLevel(level,
+                ch.qos.logback.classic.Level.INFO);
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(parsed);
+        context.getLogger("io.gatehouse").setLevel(parsed);
+    }
 }

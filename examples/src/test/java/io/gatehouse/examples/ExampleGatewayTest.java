@@ -278,7 +278,13 @@ class ExampleGatewayTest {
         assertThat(body(response)).isEqualTo(json.readTree("""
                 {"status": "healthy", "uptime": 42, "version": "%s", "components": {
                   "limit_store": {"status": "up", "required": true, "detail": "in memory"},
-                  "key_store": {"status": "up", "required": true, "detail": "in memory"}}}"""
+                  "key_store": {"status": "up", "required": true, "detail": "in memory"},
+                  "service_agent": {"status": "up", "required": false,
+                                    "detail": "1/1 endpoints healthy, circuit closed"},
+                  "service_inference": {"status": "up", "required": false,
+                                        "detail": "1/1 endpoints healthy, circuit closed"},
+                  "service_rd": {"status": "up", "required": false,
+                                 "detail": "1/1 endpoints healthy, circuit closed"}}}"""
                 .formatted(ExampleGateway.version())));
         assertThat(ExampleGateway.version()).matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         // Public routes carry no limits in this example.

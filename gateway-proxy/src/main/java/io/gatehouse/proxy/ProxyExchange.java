@@ -96,6 +96,7 @@ final class ProxyExchange implements AsyncListener {
     private final String method;
     private final List<Endpoint> tried = new ArrayList<>(2);
     private final AtomicBoolean ended = new AtomicBoolean();
+    private final AtomicBoolean settled = new AtomicBoolean();
 
     private AsyncContext async;
     /** The whole body when it is kept for replay (possibly empty), else {@code null}. */
@@ -234,6 +235,9 @@ final class ProxyExchange implements AsyncListener {
         private boolean lastSeen;
         private SseTail sse;
         private volatile HttpFields upstreamHeaders;
+        /** The body length the upstream declared (passed on to the client), or -1. */
+        private long declaredLength = -1;
+        private long written;
 
         Try(ServicePool.Attempt attempt, BodyStreamer streamer) {
             this.attempt = attempt;
@@ -315,6 +319,8 @@ final class ProxyExchange implements AsyncListener {
                 }
             }
             gatewayHeaders.forEach(response::addHeader);
+            declaredLength = status == 204 || status == 304 || method.equals("HEAD") ? 0
+                    : fields.getLongField("Content-Length");
             String type = fields.get("Content-Type");
             if (service.usage().readsEvents() && type != null
                     && type.startsWith("text/event-stream")) {
@@ -379,6 +385,10 @@ final class ProxyExchange implements AsyncListener {
                 }
                 if (!headersFlushed) {
                     headersFlushed = true;
+                    if (declaredLength == 0) {
+                        // Without a body the client has the whole response with its headers.
+                        settle(new Outcome(status, actualCost()));
+                    }
                     // The status, the gateway's headers and the upstream's go out now, before
                     // the first byte: a slow first event must not hold them back.
                     out.flush();
@@ -404,6 +414,12 @@ final class ProxyExchange implements AsyncListener {
                         sse.accept(bytes.duplicate());
                     }
                     bytesSent = true;
+                    written += bytes.remaining();
+                    if (declaredLength >= 0 && written >= declaredLength) {
+                        // The client sees the end of a body of declared length with its last
+                        // byte: settle before writing it.
+                        settle(new Outcome(status, actualCost()));
+                    }
                     write(out, bytes);
                     pending = chunk;
                 } else {
@@ -599,13 +615,13 @@ final class ProxyExchange implements AsyncListener {
             return;
         }
         cancel(totalTimer);
+        settle(new Outcome(status >= 500 ? status : 502, -1));
         forwarder.abortConnection(request, response);
         try {
             async.complete();
         } catch (IllegalStateException alreadyDone) {
             // The container ended the cycle first.
         }
-        admitted.grant().complete(new Outcome(status >= 500 ? status : 502, -1));
     }
 
     private void end(Outcome outcome) {
@@ -614,15 +630,25 @@ final class ProxyExchange implements AsyncListener {
         }
     }
 
-    /** Ends the asynchronous cycle and completes the grant; called once, by the winner. */
+    /** Completes the grant and ends the asynchronous cycle; called once, by the winner. */
     private void complete(Outcome outcome) {
         cancel(totalTimer);
+        // The grant first: once the cycle ends the client sees the end of the response, and
+        // by then its usage, metrics and limits must be settled (a caller that reads its
+        // usage right after a response must find that response counted).
+        settle(outcome);
         try {
             async.complete();
         } catch (IllegalStateException alreadyDone) {
             // The container ended the cycle first (e.g. after a client error).
         }
-        admitted.grant().complete(outcome);
+    }
+
+    /** Completes the grant with {@code outcome} unless it is already completed. */
+    private void settle(Outcome outcome) {
+        if (settled.compareAndSet(false, true)) {
+            admitted.grant().complete(outcome);
+        }
     }
 
     private static void cancel(Scheduler.Task task) {
