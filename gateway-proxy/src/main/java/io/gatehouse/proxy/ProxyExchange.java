@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: container threads (listeners) and client threads (upstream callbacks) meet
  * here; the response pump is serialized by a work-in-progress counter, the end by a flag.
  */
-final class ProxyExchange implements AsyncListener {
+final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
     private static final int READ_CHUNK = 16 * 1024;
@@ -106,6 +106,12 @@ final class ProxyExchange implements AsyncListener {
     /** Set when the total timeout passed: no further attempt starts. */
     private volatile Abort expired;
     private Scheduler.Task totalTimer;
+    /** Guards {@link #watch} and {@link #watchStopped}. */
+    private final Object watchLock = new Object();
+    private ClientWatch watch;
+    private boolean watchStopped;
+    /** Set when a pipelining client's byte was read by the watch: close after the response. */
+    private volatile boolean closeAfterResponse;
 
     ProxyExchange(ProxyForwarder forwarder, Admission.Admitted admitted, ServicePool pool,
             Timeouts timeouts, String upstreamPath, HttpServletRequest request,
@@ -133,6 +139,7 @@ final class ProxyExchange implements AsyncListener {
         long declared = declaredLength();
         if (bodyComplete || declared == 0) {
             replayBody = bodyComplete ? bufferedBody : new byte[0];
+            watchClient();
             attempt();
             return;
         }
@@ -288,6 +295,7 @@ final class ProxyExchange implements AsyncListener {
         }
 
         void onHeaders(Response upstreamResponse) {
+            stopWatch();
             status = upstreamResponse.getStatus();
             cancel(headersTimer);
             if (ended.get() || current != this) {
@@ -315,6 +323,9 @@ final class ProxyExchange implements AsyncListener {
                 }
             }
             gatewayHeaders.forEach(response::addHeader);
+            if (closeAfterResponse) {
+                response.setHeader("Connection", "close");
+            }
             String type = fields.get("Content-Type");
             if (service.usage().readsEvents() && type != null
                     && type.startsWith("text/event-stream")) {
@@ -567,6 +578,7 @@ final class ProxyExchange implements AsyncListener {
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
     private void problem(Problem problem, long retryAfterSeconds) {
+        stopWatch();
         if (streaming || response.isCommitted()) {
             cutClient(response.getStatus());
             return;
@@ -579,6 +591,9 @@ final class ProxyExchange implements AsyncListener {
             admitted.headers().forEach(response::addHeader);
             if (retryAfterSeconds > 0) {
                 response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+            }
+            if (closeAfterResponse) {
+                response.setHeader("Connection", "close");
             }
             byte[] body = problem.toJson();
             response.setContentType(Problem.MEDIA_TYPE);
@@ -599,13 +614,16 @@ final class ProxyExchange implements AsyncListener {
             return;
         }
         cancel(totalTimer);
+        stopWatch();
         forwarder.abortConnection(request, response);
+        // The grant first: its access line reads the request, which the container may recycle
+        // as soon as the cycle completes.
+        admitted.grant().complete(new Outcome(status >= 500 ? status : 502, -1));
         try {
             async.complete();
         } catch (IllegalStateException alreadyDone) {
             // The container ended the cycle first.
         }
-        admitted.grant().complete(new Outcome(status >= 500 ? status : 502, -1));
     }
 
     private void end(Outcome outcome) {
@@ -617,12 +635,48 @@ final class ProxyExchange implements AsyncListener {
     /** Ends the asynchronous cycle and completes the grant; called once, by the winner. */
     private void complete(Outcome outcome) {
         cancel(totalTimer);
+        stopWatch();
+        // The grant first: its access line reads the request, which the container may recycle
+        // as soon as the cycle completes.
+        admitted.grant().complete(outcome);
         try {
             async.complete();
         } catch (IllegalStateException alreadyDone) {
             // The container ended the cycle first (e.g. after a client error).
         }
-        admitted.grant().complete(outcome);
+    }
+
+    /**
+     * Watches for a client that leaves while no I/O is pending (the request body was read
+     * whole, the response has not started), where the container can tell; see
+     * {@link ClientWatch}.
+     */
+    private void watchClient() {
+        synchronized (watchLock) {
+            if (!watchStopped && watch == null && !ended.get()) {
+                watch = ClientWatch.start(request, this);
+            }
+        }
+    }
+
+    /** Withdraws the watch for good; called before anything is written to the client. */
+    private void stopWatch() {
+        synchronized (watchLock) {
+            watchStopped = true;
+            if (watch != null) {
+                watch.stop();
+            }
+        }
+    }
+
+    @Override
+    public void clientLeft(IOException cause) {
+        clientGone(cause);
+    }
+
+    @Override
+    public void clientPipelines() {
+        closeAfterResponse = true;
     }
 
     private static void cancel(Scheduler.Task task) {
@@ -687,6 +741,7 @@ final class ProxyExchange implements AsyncListener {
         @Override
         public void onAllDataRead() {
             replayBody = length == body.length ? body : Arrays.copyOf(body, length);
+            watchClient();
             attempt();
         }
 
@@ -780,6 +835,7 @@ final class ProxyExchange implements AsyncListener {
                 if (read < 0) {
                     eof = true;
                     content.close();
+                    watchClient();
                     return;
                 }
                 if (read == 0) {
@@ -807,6 +863,7 @@ final class ProxyExchange implements AsyncListener {
             if (!eof) {
                 eof = true;
                 content.close();
+                watchClient();
             }
         }
 
