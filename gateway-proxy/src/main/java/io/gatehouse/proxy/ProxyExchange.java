@@ -566,14 +566,27 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
 
     /** The client went away or its connection failed: stop the upstream, release the grant. */
     private void clientGone(Throwable failure) {
+        if (ended.get()) {
+            // Whoever ended the exchange dealt with the attempt; the response may be recycled.
+            return;
+        }
         Try attempt = current;
+        int status = 0;
         if (attempt != null) {
-            attempt.abort(CLIENT_GONE);
+            status = streaming ? attempt.status : 0;
+            try {
+                attempt.abort(CLIENT_GONE);
+            } catch (RuntimeException e) {
+                // The client library can fail to abort a request it is still setting up; the
+                // grant must be completed all the same, and the attempt ends on its own.
+                LOG.debug("request {}: aborting the upstream request failed",
+                        admitted.requestId(), e);
+            }
             attempt.attempt.abandoned();
         }
         LOG.debug("request {}: the client went away: {}", admitted.requestId(),
                 failure.toString());
-        end(new Outcome(streaming ? response.getStatus() : 0, -1));
+        end(new Outcome(status, -1));
     }
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
