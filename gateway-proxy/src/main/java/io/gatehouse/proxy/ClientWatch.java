@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * back, so the exchange is told to close the connection after its response (a pipelining
  * client sends unanswered requests again on a new connection, RFC 9112 section 9.3.2).
  *
+ * <p>The forwarder starts a watch only once the upstream has taken
+ * {@link ProxyExchange#WATCH_DELAY_MILLIS} without answering, so that the read interest (a
+ * selector update) is paid only by slow exchanges.
+ *
  * <p>Thread-safe: the watch fires once, or is stopped once, whichever comes first.
  */
 final class ClientWatch {
@@ -54,6 +58,12 @@ final class ClientWatch {
     private ClientWatch(AbstractEndPoint endPoint, Listener listener) {
         this.endPoint = endPoint;
         this.listener = listener;
+    }
+
+    /** Whether {@code request} may be watched at all: it came through Jetty 12 ee10. */
+    static boolean mayWatch(ServletRequest request) {
+        return JettyAccess.CORE_REQUEST != null && JettyAccess.inner(request).getClass()
+                .getName().startsWith("org.eclipse.jetty.");
     }
 
     /**
@@ -138,14 +148,19 @@ final class ClientWatch {
             CONNECTION = connection;
         }
 
-        static AbstractEndPoint endPoint(ServletRequest request) {
-            if (CORE_REQUEST == null) {
-                return null;
-            }
+        static ServletRequest inner(ServletRequest request) {
             ServletRequest inner = request;
             while (inner instanceof ServletRequestWrapper wrapper) {
                 inner = wrapper.getRequest();
             }
+            return inner;
+        }
+
+        static AbstractEndPoint endPoint(ServletRequest request) {
+            if (CORE_REQUEST == null) {
+                return null;
+            }
+            ServletRequest inner = inner(request);
             if (!inner.getClass().getName().startsWith("org.eclipse.jetty.")) {
                 return null;
             }

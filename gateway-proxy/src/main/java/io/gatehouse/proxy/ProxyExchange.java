@@ -62,6 +62,11 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
     private static final int READ_CHUNK = 16 * 1024;
+    /**
+     * How long the upstream may take to answer before the client's connection is watched
+     * ({@link ClientWatch}): an exchange answered sooner costs the container nothing extra.
+     */
+    static final long WATCH_DELAY_MILLIS = 100;
 
     /** Why an attempt or the exchange was aborted; never thrown, so without stack trace. */
     static final class Abort extends Exception {
@@ -106,8 +111,9 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
     /** Set when the total timeout passed: no further attempt starts. */
     private volatile Abort expired;
     private Scheduler.Task totalTimer;
-    /** Guards {@link #watch} and {@link #watchStopped}. */
+    /** Guards {@link #watch}, {@link #watchTimer} and {@link #watchStopped}. */
     private final Object watchLock = new Object();
+    private Scheduler.Task watchTimer;
     private ClientWatch watch;
     private boolean watchStopped;
     /** Set when a pipelining client's byte was read by the watch: close after the response. */
@@ -665,6 +671,18 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
      * {@link ClientWatch}.
      */
     private void watchClient() {
+        if (!ClientWatch.mayWatch(request)) {
+            return;
+        }
+        synchronized (watchLock) {
+            if (!watchStopped && watchTimer == null && !ended.get()) {
+                watchTimer = forwarder.scheduler().schedule(this::startWatch,
+                        WATCH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void startWatch() {
         synchronized (watchLock) {
             if (!watchStopped && watch == null && !ended.get()) {
                 watch = ClientWatch.start(request, this);
@@ -676,6 +694,7 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
     private void stopWatch() {
         synchronized (watchLock) {
             watchStopped = true;
+            cancel(watchTimer);
             if (watch != null) {
                 watch.stop();
             }
