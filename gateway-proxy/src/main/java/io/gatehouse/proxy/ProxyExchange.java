@@ -58,10 +58,15 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: container threads (listeners) and client threads (upstream callbacks) meet
  * here; the response pump is serialized by a work-in-progress counter, the end by a flag.
  */
-final class ProxyExchange implements AsyncListener {
+final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
     private static final int READ_CHUNK = 16 * 1024;
+    /**
+     * How long the upstream may take to answer before the client's connection is watched
+     * ({@link ClientWatch}): an exchange answered sooner costs the container nothing extra.
+     */
+    static final long WATCH_DELAY_MILLIS = 100;
 
     /** Why an attempt or the exchange was aborted; never thrown, so without stack trace. */
     static final class Abort extends Exception {
@@ -107,6 +112,13 @@ final class ProxyExchange implements AsyncListener {
     /** Set when the total timeout passed: no further attempt starts. */
     private volatile Abort expired;
     private Scheduler.Task totalTimer;
+    /** Guards {@link #watch}, {@link #watchTimer} and {@link #watchStopped}. */
+    private final Object watchLock = new Object();
+    private Scheduler.Task watchTimer;
+    private ClientWatch watch;
+    private boolean watchStopped;
+    /** Set when a pipelining client's byte was read by the watch: close after the response. */
+    private volatile boolean closeAfterResponse;
 
     ProxyExchange(ProxyForwarder forwarder, Admission.Admitted admitted, ServicePool pool,
             Timeouts timeouts, String upstreamPath, HttpServletRequest request,
@@ -134,6 +146,7 @@ final class ProxyExchange implements AsyncListener {
         long declared = declaredLength();
         if (bodyComplete || declared == 0) {
             replayBody = bodyComplete ? bufferedBody : new byte[0];
+            watchClient();
             attempt();
             return;
         }
@@ -292,6 +305,7 @@ final class ProxyExchange implements AsyncListener {
         }
 
         void onHeaders(Response upstreamResponse) {
+            stopWatch();
             status = upstreamResponse.getStatus();
             cancel(headersTimer);
             if (ended.get() || current != this) {
@@ -321,6 +335,9 @@ final class ProxyExchange implements AsyncListener {
             gatewayHeaders.forEach(response::addHeader);
             declaredLength = status == 204 || status == 304 || method.equals("HEAD") ? 0
                     : fields.getLongField("Content-Length");
+            if (closeAfterResponse) {
+                response.setHeader("Connection", "close");
+            }
             String type = fields.get("Content-Type");
             if (service.usage().readsEvents() && type != null
                     && type.startsWith("text/event-stream")) {
@@ -571,18 +588,32 @@ final class ProxyExchange implements AsyncListener {
 
     /** The client went away or its connection failed: stop the upstream, release the grant. */
     private void clientGone(Throwable failure) {
+        if (ended.get()) {
+            // Whoever ended the exchange dealt with the attempt; the response may be recycled.
+            return;
+        }
         Try attempt = current;
+        int status = 0;
         if (attempt != null) {
-            attempt.abort(CLIENT_GONE);
+            status = streaming ? attempt.status : 0;
+            try {
+                attempt.abort(CLIENT_GONE);
+            } catch (RuntimeException e) {
+                // The client library can fail to abort a request it is still setting up; the
+                // grant must be completed all the same, and the attempt ends on its own.
+                LOG.debug("request {}: aborting the upstream request failed",
+                        admitted.requestId(), e);
+            }
             attempt.attempt.abandoned();
         }
         LOG.debug("request {}: the client went away: {}", admitted.requestId(),
                 failure.toString());
-        end(new Outcome(streaming ? response.getStatus() : 0, -1));
+        end(new Outcome(status, -1));
     }
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
     private void problem(Problem problem, long retryAfterSeconds) {
+        stopWatch();
         if (streaming || response.isCommitted()) {
             cutClient(response.getStatus());
             return;
@@ -595,6 +626,9 @@ final class ProxyExchange implements AsyncListener {
             admitted.headers().forEach(response::addHeader);
             if (retryAfterSeconds > 0) {
                 response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+            }
+            if (closeAfterResponse) {
+                response.setHeader("Connection", "close");
             }
             byte[] body = problem.toJson();
             response.setContentType(Problem.MEDIA_TYPE);
@@ -615,6 +649,7 @@ final class ProxyExchange implements AsyncListener {
             return;
         }
         cancel(totalTimer);
+        stopWatch();
         settle(new Outcome(status >= 500 ? status : 502, -1));
         forwarder.abortConnection(request, response);
         try {
@@ -633,6 +668,7 @@ final class ProxyExchange implements AsyncListener {
     /** Completes the grant and ends the asynchronous cycle; called once, by the winner. */
     private void complete(Outcome outcome) {
         cancel(totalTimer);
+        stopWatch();
         // The grant first: once the cycle ends the client sees the end of the response, and
         // by then its usage, metrics and limits must be settled (a caller that reads its
         // usage right after a response must find that response counted).
@@ -649,6 +685,52 @@ final class ProxyExchange implements AsyncListener {
         if (settled.compareAndSet(false, true)) {
             admitted.grant().complete(outcome);
         }
+    }
+
+    /**
+     * Watches for a client that leaves while no I/O is pending (the request body was read
+     * whole, the response has not started), where the container can tell; see
+     * {@link ClientWatch}.
+     */
+    private void watchClient() {
+        if (!ClientWatch.mayWatch(request)) {
+            return;
+        }
+        synchronized (watchLock) {
+            if (!watchStopped && watchTimer == null && !ended.get()) {
+                watchTimer = forwarder.scheduler().schedule(this::startWatch,
+                        WATCH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void startWatch() {
+        synchronized (watchLock) {
+            if (!watchStopped && watch == null && !ended.get()) {
+                watch = ClientWatch.start(request, this);
+            }
+        }
+    }
+
+    /** Withdraws the watch for good; called before anything is written to the client. */
+    private void stopWatch() {
+        synchronized (watchLock) {
+            watchStopped = true;
+            cancel(watchTimer);
+            if (watch != null) {
+                watch.stop();
+            }
+        }
+    }
+
+    @Override
+    public void clientLeft(IOException cause) {
+        clientGone(cause);
+    }
+
+    @Override
+    public void clientPipelines() {
+        closeAfterResponse = true;
     }
 
     private static void cancel(Scheduler.Task task) {
@@ -713,6 +795,7 @@ final class ProxyExchange implements AsyncListener {
         @Override
         public void onAllDataRead() {
             replayBody = length == body.length ? body : Arrays.copyOf(body, length);
+            watchClient();
             attempt();
         }
 
@@ -806,6 +889,7 @@ final class ProxyExchange implements AsyncListener {
                 if (read < 0) {
                     eof = true;
                     content.close();
+                    watchClient();
                     return;
                 }
                 if (read == 0) {
@@ -833,6 +917,7 @@ final class ProxyExchange implements AsyncListener {
             if (!eof) {
                 eof = true;
                 content.close();
+                watchClient();
             }
         }
 
