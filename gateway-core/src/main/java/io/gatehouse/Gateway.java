@@ -513,7 +513,7 @@ public final class Gateway {
             }
             if (AccessLog.enabled()) {
                 AccessLog.completed(request, route, principal, outcome.status(),
-                        (nanoTime.getAsLong() - started) / 1_000);
+                        (nanoTime.getAsLong() - started) / 1_000, outcome.bytesOut());
             }
         }
     }

@@ -103,6 +103,8 @@ final class ProxyExchange implements AsyncListener {
     private volatile Try current;
     private volatile boolean streaming;
     private volatile boolean bytesSent;
+    /** Body bytes of the upstream's response written to the client; one writer at a time. */
+    private volatile long bytesOut;
     /** Set when the total timeout passed: no further attempt starts. */
     private volatile Abort expired;
     private Scheduler.Task totalTimer;
@@ -404,6 +406,7 @@ final class ProxyExchange implements AsyncListener {
                         sse.accept(bytes.duplicate());
                     }
                     bytesSent = true;
+                    bytesOut += bytes.remaining();
                     write(out, bytes);
                     pending = chunk;
                 } else {
@@ -428,7 +431,7 @@ final class ProxyExchange implements AsyncListener {
                 return;
             }
             attempt.finished(status);
-            end(new Outcome(status, actualCost()));
+            end(new Outcome(status, actualCost(), bytesOut));
         }
 
         private long actualCost() {
@@ -562,7 +565,7 @@ final class ProxyExchange implements AsyncListener {
         }
         LOG.debug("request {}: the client went away: {}", admitted.requestId(),
                 failure.toString());
-        end(new Outcome(streaming ? response.getStatus() : 0, -1));
+        end(new Outcome(streaming ? response.getStatus() : 0, -1, bytesOut));
     }
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
