@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP load on loopback with wrk: the same servlet bare, behind GatewayFilter with an empty
-# chain, and behind the filter with an API key and three in-memory limits (HttpLoadTargets).
+# chain, behind the filter with an API key and three in-memory limits, and the same with a
+# Prometheus meter registry (HttpLoadTargets).
 # Each target is loaded in turn, in rounds, so all three share the machine's state; bounded in
 # time (DURATION per run). Output: $OUT/http-load.txt.
 #   DURATION wrk run length (default 10s), CONNECTIONS (default 16), ROUNDS (default 2)
@@ -27,7 +28,7 @@ exec 3> "$fifo"
 trap 'exec 3>&-; wait "$targets" 2>/dev/null; rm -f "$fifo" "$ports"' EXIT
 for _ in $(seq 1 300); do grep -q '^bare=' "$ports" && break; sleep 0.1; done
 grep -q '^bare=' "$ports" || { echo "the targets did not start: $OUT/http-load-targets.log" >&2; exit 1; }
-read -r bare empty limited key < <(sed -E 's/[a-z]+=//g' "$ports")
+read -r bare empty limited metered key < <(sed -E 's/[a-z]+=//g' "$ports")
 
 run() { # name port [header]
     local name=$1 port=$2; shift 2
@@ -45,12 +46,15 @@ run() { # name port [header]
         run bare "$bare"
         run empty "$empty"
         run limited "$limited" -H "X-API-Key: $key"
+        run metered "$metered" -H "X-API-Key: $key"
     done
     uptime
 } > "$OUT/http-load.txt"
 # Requests/s per target and round, and each to the bare servlet of its round.
 awk '/^# round/ {round=$3} /^== / {name=$2} /^Requests\/sec/ {rps[round, name]=$2; if (name == "bare") base[round]=$2}
-     END {for (r = 1; (r, "bare") in rps; r++) for (n = 0; n < 3; n++) {
-              name = n == 0 ? "bare" : n == 1 ? "empty" : "limited";
+     END {for (r = 1; (r, "bare") in rps; r++) { for (n = 0; n < 4; n++) {
+              name = n == 0 ? "bare" : n == 1 ? "empty" : n == 2 ? "limited" : "metered";
               printf "round %d %-8s %10.0f req/s  %5.1f%% of bare\n", r, name, rps[r, name],
-                  100 * rps[r, name] / base[r] }}' "$OUT/http-load.txt" | tee -a "$OUT/http-load.txt"
+                  100 * rps[r, name] / base[r] }
+              printf "round %d metered/limited %.3f\n", r, rps[r, "metered"] / rps[r, "limited"] }}' \
+    "$OUT/http-load.txt" | tee -a "$OUT/http-load.txt"

@@ -6,6 +6,7 @@ import io.gatehouse.auth.Principal;
 import io.gatehouse.cors.CorsPolicy;
 import io.gatehouse.limit.LimitDecision;
 import io.gatehouse.limit.RateLimiter;
+import io.gatehouse.observe.Analytics;
 import io.gatehouse.observe.HealthCheck;
 import io.gatehouse.observe.HealthReport;
 import io.gatehouse.observe.TraceContext;
@@ -72,6 +73,13 @@ public final class Gateway {
     private final ClientAddressResolver clientAddresses;
     private final LongSupplier nanoTime;
     private final UsageRecorder usage;
+    /** Null without analytics. */
+    private final Analytics analytics;
+    /**
+     * The principal of the decision running on this thread, once authenticated: refused
+     * requests carry none, and analytics want to know who was refused. Set only with analytics.
+     */
+    private static final ThreadLocal<Principal> DECIDING = new ThreadLocal<>();
     /** Null without a meter registry: nothing is measured. */
     private final GatewayMeters meters;
     private final UpstreamMetrics upstreamMetrics;
@@ -91,6 +99,7 @@ public final class Gateway {
                 builder.forwardedHeader);
         this.nanoTime = builder.nanoTime;
         this.usage = builder.usage;
+        this.analytics = builder.analytics;
         this.meters = builder.meterRegistry == null ? null
                 : new GatewayMeters(builder.meterRegistry, builder.nanoTime);
         this.limitsRequests = builder.rateLimiter != RateLimiter.unlimited();
@@ -173,10 +182,18 @@ public final class Gateway {
                     });
         }
         admission = traced(admission, trace);
+        Principal refusedPrincipal = null;
+        if (analytics != null) {
+            refusedPrincipal = DECIDING.get();
+            DECIDING.remove();
+        }
         if (admission instanceof Admission.Rejected rejected
-                && (meters != null || AccessLog.enabled())) {
+                && (meters != null || analytics != null || AccessLog.enabled())) {
             Route route = routeOf(exchange, rejected.problem().code());
             long nanos = nanoTime.getAsLong() - started;
+            if (analytics != null) {
+                analytics.rejected(refusedPrincipal, route, rejected.problem().code(), nanos);
+            }
             if (meters != null) {
                 meters.rejected(route, exchange.method(), rejected.problem(), nanos);
             }
@@ -397,6 +414,9 @@ public final class Gateway {
                     "this route requires credentials: an API key in X-API-Key or "
                             + "Authorization: Bearer", requestId), idHeader.with(CHALLENGE));
         }
+        if (analytics != null) {
+            DECIDING.set(principal);
+        }
         if (!principal.hasRoles(route.requiredRoles())
                 || !principal.hasPermissions(route.requiredPermissions())) {
             return reject(Problem.of(ErrorCode.FORBIDDEN, forbiddenDetail(principal, route),
@@ -549,6 +569,10 @@ public final class Gateway {
                 meters.completed(route, request.method(), principal.tier(), outcome.status(),
                         cost, outcome.actualCost() >= 0, nanoTime.getAsLong() - started);
             }
+            if (analytics != null) {
+                analytics.completed(principal, route, outcome.status(), cost,
+                        nanoTime.getAsLong() - started);
+            }
             try {
                 usage.record(principal, route, outcome, cost);
             } catch (RuntimeException e) {
@@ -556,7 +580,7 @@ public final class Gateway {
             }
             if (AccessLog.enabled()) {
                 AccessLog.completed(request, route, principal, outcome.status(),
-                        (nanoTime.getAsLong() - started) / 1_000);
+                        (nanoTime.getAsLong() - started) / 1_000, outcome.bytesOut());
             }
         }
     }
@@ -570,6 +594,7 @@ public final class Gateway {
         private ForwardedHeader forwardedHeader = ForwardedHeader.X_FORWARDED_FOR;
         private LongSupplier nanoTime = System::nanoTime;
         private UsageRecorder usage = UsageRecorder.none();
+        private Analytics analytics;
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
         private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
@@ -627,6 +652,15 @@ public final class Gateway {
          */
         public Builder usage(UsageRecorder usage) {
             this.usage = Objects.requireNonNull(usage, "usage");
+            return this;
+        }
+
+        /**
+         * Counts requests, refusals, cost and latency per principal, tier and route for
+         * {@code GET /admin/analytics}, in bounded memory; nothing is counted by default.
+         */
+        public Builder analytics(Analytics analytics) {
+            this.analytics = Objects.requireNonNull(analytics, "analytics");
             return this;
         }
 

@@ -59,12 +59,17 @@ class AccessLogTest {
                 .isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
         assertThat(lines.list).isEmpty();
 
-        admitted.grant().complete(Outcome.status(204));
+        admitted.grant().complete(new Outcome(200, -1, 1_234));
 
         assertThat(lines.list).hasSize(1);
         assertThat(lines.list.get(0).getFormattedMessage()).matches(
-                "GET /items/7 204 \\d+us route=items code=none principal=alice tier=premium"
-                        + " client=198\\.51\\.100\\.7 trace=4bf92f3577b34da6a3ce929d0e0e4736");
+                "GET /items/7 200 \\d+us route=items code=none principal=alice tier=premium"
+                        + " client=198\\.51\\.100\\.7 trace=4bf92f3577b34da6a3ce929d0e0e4736"
+                        + " bytes_out=1234");
+        assertThat(lines.list.get(0).getKeyValuePairs()).anySatisfy(pair -> {
+            assertThat(pair.key).isEqualTo("bytes_out");
+            assertThat(pair.value).isEqualTo(1_234L);
+        });
         assertThat(lines.list.get(0).getFormattedMessage()).doesNotContain(KEY);
     }
 

@@ -114,7 +114,7 @@ class GatewayTest {
             assertThat(lines.list.get(0).getFormattedMessage())
                     .matches("POST /invocations 401 \\d+us route=invocations"
                             + " code=INVALID_API_KEY principal=- tier=- client=203.0.113.4"
-                            + " trace=" + traceId);
+                            + " trace=" + traceId + " bytes_out=-1");
             assertThat(lines.list.get(0).getMDCPropertyMap())
                     .containsEntry("request_id", admission.requestId())
                     .containsEntry("trace_id", traceId);
@@ -383,7 +383,7 @@ class GatewayTest {
             assertThat(lines.list.get(0).getFormattedMessage())
                     .matches("GET /files/a%E2%80%A8b 200 \\d+us route=files code=none"
                             + " principal=eve\\\\u0085admin\\\\u2029x tier=t"
-                            + " client=127\\.0\\.0\\.1 trace=[0-9a-f]{32}");
+                            + " client=127\\.0\\.0\\.1 trace=[0-9a-f]{32} bytes_out=-1");
             assertThat(lines.list.get(0).getKeyValuePairs())
                     .anySatisfy(pair -> {
                         assertThat(pair.key).isEqualTo("principal");
@@ -392,7 +392,7 @@ class GatewayTest {
             assertThat(lines.list.get(1).getFormattedMessage())
                     .matches("GET /files/\\\\u0085x\\\\u2028y 400 \\d+us route=\\w+"
                             + " code=VALIDATION_ERROR principal=- tier=- client=127\\.0\\.0\\.1"
-                            + " trace=[0-9a-f]{32}");
+                            + " trace=[0-9a-f]{32} bytes_out=-1");
             assertThat(lines.list).allSatisfy(line -> assertThat(line.getFormattedMessage())
                     .doesNotContain("\u0085", "\u2028", "\u2029", "\n", "\r"));
         } finally {

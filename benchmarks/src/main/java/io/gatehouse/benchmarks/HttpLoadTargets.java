@@ -11,6 +11,8 @@ import io.gatehouse.limit.TieredRateLimiter;
 import io.gatehouse.route.Route;
 import io.gatehouse.route.Router;
 import io.gatehouse.servlet.GatewayFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -37,8 +39,12 @@ import org.eclipse.jetty.server.ServerConnector;
  *   <li>{@code limited}: behind the filter with an API key (hashed, in memory) and a tier of three
  *       token buckets (second, minute, hour) on the in-memory store, limits large enough that
  *       every request is admitted.</li>
+ *   <li>{@code metered}: {@code limited} with a {@link PrometheusMeterRegistry} given to the
+ *       gateway, so every meter of the observability guide is recorded; same key, same
+ *       limits, its own store.</li>
  * </ul>
- * Prints one line {@code bare=PORT empty=PORT limited=PORT key=KEY} and serves until its
+ * Prints one line {@code bare=PORT empty=PORT limited=PORT metered=PORT key=KEY} and serves
+ * until its
  * standard input closes. No SLF4J binding is on the benchmark class path: the access log is off.
  */
 public final class HttpLoadTargets {
@@ -74,12 +80,20 @@ public final class HttpLoadTargets {
                 .authenticator(keys.authenticator())
                 .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory()).tier(tier).build())
                 .build();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gateway metered = Gateway.builder(Router.of(List.of(
+                        Route.builder("echo", "/v1/echo").methods("GET").build())))
+                .authenticator(keys.authenticator())
+                .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory()).tier(tier).build())
+                .meterRegistry(registry)
+                .build();
 
         Server bare = start(null);
         Server withEmpty = start(empty);
         Server withLimits = start(limited);
+        Server withMeters = start(metered);
         System.out.println("bare=" + port(bare) + " empty=" + port(withEmpty) + " limited="
-                + port(withLimits) + " key=" + key);
+                + port(withLimits) + " metered=" + port(withMeters) + " key=" + key);
         System.out.flush();
         try {
             while (System.in.read() >= 0) {
@@ -89,6 +103,10 @@ public final class HttpLoadTargets {
             bare.stop();
             withEmpty.stop();
             withLimits.stop();
+            withMeters.stop();
+            // The scrape proves the meters were recorded, not merely registered.
+            System.err.println(registry.scrape().lines()
+                    .filter(line -> line.startsWith("gateway_requests_total")).toList());
         }
     }
 

@@ -109,6 +109,8 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
     private volatile Try current;
     private volatile boolean streaming;
     private volatile boolean bytesSent;
+    /** Body bytes of the upstream's response written to the client; one writer at a time. */
+    private volatile long bytesOut;
     /** Set when the total timeout passed: no further attempt starts. */
     private volatile Abort expired;
     private Scheduler.Task totalTimer;
@@ -250,7 +252,6 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
         private volatile HttpFields upstreamHeaders;
         /** The body length the upstream declared (passed on to the client), or -1. */
         private long declaredLength = -1;
-        private long written;
 
         Try(ServicePool.Attempt attempt, BodyStreamer streamer) {
             this.attempt = attempt;
@@ -404,7 +405,7 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
                     headersFlushed = true;
                     if (declaredLength == 0) {
                         // Without a body the client has the whole response with its headers.
-                        settle(new Outcome(status, actualCost()));
+                        settle(new Outcome(status, actualCost(), 0));
                     }
                     // The status, the gateway's headers and the upstream's go out now, before
                     // the first byte: a slow first event must not hold them back.
@@ -431,11 +432,11 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
                         sse.accept(bytes.duplicate());
                     }
                     bytesSent = true;
-                    written += bytes.remaining();
-                    if (declaredLength >= 0 && written >= declaredLength) {
+                    bytesOut += bytes.remaining();
+                    if (declaredLength >= 0 && bytesOut >= declaredLength) {
                         // The client sees the end of a body of declared length with its last
                         // byte: settle before writing it.
-                        settle(new Outcome(status, actualCost()));
+                        settle(new Outcome(status, actualCost(), bytesOut));
                     }
                     write(out, bytes);
                     pending = chunk;
@@ -461,7 +462,7 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
                 return;
             }
             attempt.finished(status);
-            end(new Outcome(status, actualCost()));
+            end(new Outcome(status, actualCost(), bytesOut));
         }
 
         private long actualCost() {
@@ -608,7 +609,7 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
         }
         LOG.debug("request {}: the client went away: {}", admitted.requestId(),
                 failure.toString());
-        end(new Outcome(status, -1));
+        end(new Outcome(status, -1, bytesOut));
     }
 
     /** Sends a problem if nothing was sent yet; otherwise cuts the client's connection. */
@@ -650,7 +651,7 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
         }
         cancel(totalTimer);
         stopWatch();
-        settle(new Outcome(status >= 500 ? status : 502, -1));
+        settle(new Outcome(status >= 500 ? status : 502, -1, bytesOut));
         forwarder.abortConnection(request, response);
         try {
             async.complete();

@@ -6,13 +6,17 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 
 /** Completes the grant when an asynchronous response ends, however it ends. Thread-safe. */
 final class CompletingListener implements AsyncListener {
     private final Grant grant;
     private final HttpServletRequest request;
-    private final HttpServletResponse response;
+    private final CountingResponse response;
+    /**
+     * Whether the application writes through the counting response: not when it started async
+     * without arguments, which hands it the container's own response to write to.
+     */
+    private final boolean counting;
 
     /** The actual cost the application reported, or -1 for the route's estimate. */
     static long actualCost(ServletRequest request) {
@@ -20,7 +24,8 @@ final class CompletingListener implements AsyncListener {
                 && cost >= 0 ? cost : -1;
     }
 
-    CompletingListener(Grant grant, HttpServletRequest request, HttpServletResponse response) {
+    CompletingListener(Grant grant, HttpServletRequest request, CountingResponse response) {
+        this.counting = !request.getAsyncContext().hasOriginalRequestAndResponse();
         this.grant = grant;
         this.request = request;
         this.response = response;
@@ -28,7 +33,7 @@ final class CompletingListener implements AsyncListener {
 
     @Override
     public void onComplete(AsyncEvent event) {
-        grant.complete(new Outcome(response.getStatus(), actualCost(request)));
+        grant.complete(new Outcome(response.getStatus(), actualCost(request), bytesOut()));
     }
 
     @Override
@@ -51,6 +56,11 @@ final class CompletingListener implements AsyncListener {
         // The container answers an unhandled timeout or error with 500 unless the
         // application's own listener (called before this one) set an error status.
         int status = response.getStatus();
-        grant.complete(new Outcome(status >= 400 ? status : 500, actualCost(request)));
+        grant.complete(new Outcome(status >= 400 ? status : 500, actualCost(request),
+                bytesOut()));
+    }
+
+    private long bytesOut() {
+        return counting ? response.bytesWritten() : -1;
     }
 }

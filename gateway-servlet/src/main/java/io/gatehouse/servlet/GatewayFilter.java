@@ -575,22 +575,24 @@ public final class GatewayFilter implements Filter {
         HttpServletRequest forward = hidingCredentials(
                 exchange.bodyWasRead() ? new ReplayingRequest(exchange) : request, response,
                 admitted);
+        CountingResponse counted = new CountingResponse(response);
         try {
-            chain.doFilter(forward, response);
+            chain.doFilter(forward, counted);
         } catch (IOException | ServletException | RuntimeException | Error e) {
-            grant.complete(new Outcome(500, actualCost(request)));
+            grant.complete(new Outcome(500, actualCost(request), counted.bytesWritten()));
             throw e;
         }
         if (request.isAsyncStarted()) {
             try {
                 request.getAsyncContext().addListener(new CompletingListener(grant, request,
-                        response));
+                        counted));
                 return;
             } catch (IllegalStateException alreadyCompleting) {
                 // The application completed the async cycle already; the response is final.
             }
         }
-        grant.complete(new Outcome(response.getStatus(), actualCost(request)));
+        grant.complete(new Outcome(response.getStatus(), actualCost(request),
+                counted.bytesWritten()));
     }
 
     /**
