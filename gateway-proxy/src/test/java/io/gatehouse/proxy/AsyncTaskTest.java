@@ -288,6 +288,43 @@ class AsyncTaskTest {
 
     @ParameterizedTest
     @MethodSource("containers")
+    void fortyTasksStartedFromEightThreadsEachRunOnceAndSettleOnce(ServletContainer container)
+            throws Exception {
+        start(container, 1 << 20);
+        java.util.concurrent.ExecutorService threads =
+                java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<String>> locations = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                String user = "user-" + i;
+                locations.add(threads.submit(() -> {
+                    HttpResponse<String> accepted = gateway.post("/agent/execute", user,
+                            ASYNC_BODY);
+                    assertThat(accepted.statusCode()).isEqualTo(202);
+                    return accepted.headers().firstValue("Location").orElseThrow();
+                }));
+            }
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                String location = locations.get(i).get(30, TimeUnit.SECONDS);
+                distinct.add(location);
+                JsonNode done = awaitState(location, "user-" + i, "completed");
+                assertThat(done.get("result").get("body").get("answer").asInt()).isEqualTo(42);
+            }
+            assertThat(distinct).hasSize(40);
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(upstream.hits("/execute")).isEqualTo(40);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.settled.stream()
+                .filter(cost -> cost == 30L).count() == 40);
+        assertThat(gateway.settled).filteredOn(cost -> cost != -1L).hasSize(40)
+                .containsOnly(30L);
+        assertThat(gateway.gateway.tasks().runningHere()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
     void aMalformedOrForeignIdIsTheSame404AndAnonymousCallersAreRefused(
             ServletContainer container) throws Exception {
         start(container, 1 << 20);
