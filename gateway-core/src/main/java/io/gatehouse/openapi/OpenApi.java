@@ -1,6 +1,7 @@
 package io.gatehouse.openapi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -175,8 +176,7 @@ public final class OpenApi {
     }
 
     private static void sortOperations(ObjectNode pathItem) {
-        Map<Integer, Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> ordered =
-                new TreeMap<>();
+        Map<Integer, Map.Entry<String, JsonNode>> ordered = new TreeMap<>();
         pathItem.properties().forEach(entry -> ordered.put(
                 OPERATIONS.indexOf(entry.getKey().toUpperCase(Locale.ROOT)), entry));
         ObjectNode sorted = JSON.objectNode();

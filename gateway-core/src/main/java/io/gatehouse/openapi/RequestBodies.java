@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** The request body of an operation, from the route's validators. */
@@ -25,6 +26,9 @@ final class RequestBodies {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String DEFAULT_DIALECT = "https://json-schema.org/draft/2020-12/schema";
     private static final List<String> WITH_BODY = List.of("POST", "PUT", "PATCH");
+    /** Keywords whose values are instance data, where a "$ref" member is not a reference. */
+    private static final Set<String> DATA_KEYWORDS = Set.of("const", "enum", "default",
+            "examples", "example");
 
     private RequestBodies() {
     }
@@ -111,7 +115,7 @@ final class RequestBodies {
                 object.set("$ref", TextNode.valueOf(base + ref.asText().substring(1)));
             }
             object.properties().forEach(entry -> {
-                if (!entry.getKey().equals("$ref")) {
+                if (!entry.getKey().equals("$ref") && !DATA_KEYWORDS.contains(entry.getKey())) {
                     rebase(entry.getValue(), base);
                 }
             });

@@ -40,6 +40,7 @@ class OpenApiTest {
             {"$schema": "https://json-schema.org/draft/2020-12/schema",
              "type": "object", "required": ["messages"],
              "properties": {"messages": {"type": "array", "items": {"$ref": "#/$defs/message"}}},
+             "default": {"messages": [], "$ref": "#/kept"},
              "$defs": {"message": {"type": "object", "required": ["role"],
                                    "properties": {"role": {"enum": ["user", "system"]}}}}}
             """;
@@ -229,6 +230,7 @@ class OpenApiTest {
                 {"type": "object", "required": ["messages"],
                  "properties": {"messages": {"type": "array",
                    "items": {"$ref": "#/components/schemas/chatRequest/$defs/message"}}},
+                 "default": {"messages": [], "$ref": "#/kept"},
                  "$defs": {"message": {"type": "object", "required": ["role"],
                    "properties": {"role": {"enum": ["user", "system"]}}}}}"""));
     }

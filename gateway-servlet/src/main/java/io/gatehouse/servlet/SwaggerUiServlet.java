@@ -39,6 +39,7 @@ public final class SwaggerUiServlet extends HttpServlet {
     private static final String WEBJAR = "META-INF/resources/webjars/swagger-ui/";
     private static final String WEBJAR_PROPERTIES =
             "META-INF/maven/org.webjars/swagger-ui/pom.properties";
+    private static final String BUILT_AGAINST = "io/gatehouse/servlet/swagger-ui.properties";
 
     /** The files served, by name, with their content types. */
     private static final Map<String, String> FILES = Map.of(
@@ -81,22 +82,34 @@ public final class SwaggerUiServlet extends HttpServlet {
         webjarDirectory = WEBJAR + webjarVersion() + "/";
     }
 
-    /** The version of the Swagger UI jar on the class path. */
+    /**
+     * The version of the Swagger UI jar on the class path: from the jar's own
+     * {@code pom.properties}, or, when a shaded jar dropped it, the version this module was built
+     * against.
+     */
     static String webjarVersion() {
+        String version = property(WEBJAR_PROPERTIES);
+        if (version == null) {
+            version = property(BUILT_AGAINST);
+        }
+        if (version == null || !version.matches("[0-9A-Za-z.-]+")
+                || SwaggerUiServlet.class.getClassLoader()
+                        .getResource(WEBJAR + version + "/swagger-ui-bundle.js") == null) {
+            throw new IllegalStateException("Swagger UI is not on the class path (version "
+                    + version + "): add org.webjars:swagger-ui");
+        }
+        return version;
+    }
+
+    private static String property(String resource) {
         try (InputStream in = SwaggerUiServlet.class.getClassLoader()
-                .getResourceAsStream(WEBJAR_PROPERTIES)) {
+                .getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("Swagger UI is not on the class path: add "
-                        + "org.webjars:swagger-ui");
+                return null;
             }
             Properties properties = new Properties();
             properties.load(in);
-            String version = properties.getProperty("version");
-            if (version == null || !version.matches("[0-9A-Za-z.-]+")) {
-                throw new IllegalStateException(WEBJAR_PROPERTIES + " names no usable version: "
-                        + version);
-            }
-            return version;
+            return properties.getProperty("version");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -206,6 +206,17 @@ class OpenApiServletTest {
     }
 
     @Test
+    void theVersionBuiltAgainstIsTheWebjarOnTheClassPath() throws Exception {
+        java.util.Properties builtAgainst = new java.util.Properties();
+        try (InputStream in = getClass().getClassLoader()
+                .getResourceAsStream("io/gatehouse/servlet/swagger-ui.properties")) {
+            builtAgainst.load(in);
+        }
+        assertThat(builtAgainst.getProperty("version")).matches("[0-9]+\\.[0-9]+\\.[0-9]+")
+                .isEqualTo(SwaggerUiServlet.webjarVersion());
+    }
+
+    @Test
     void aDocumentPathThatNeedsQuotingIsRefused() {
         assertThatThrownBy(
                 () -> new SwaggerUiServlet("/x\";alert(1);\""))
