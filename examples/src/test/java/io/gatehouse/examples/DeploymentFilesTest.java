@@ -109,6 +109,9 @@ class DeploymentFilesTest {
                 .isEqualTo("http://agent:" + optionValue(agent, "--port"));
         assertThat(environment.path("INFERENCE_SERVICE_URL").asText())
                 .isEqualTo("http://embedding:" + optionValue(embedding, "--port"));
+        // The gateway presents the key the embedding service accepts.
+        assertThat(environment.path("INFERENCE_API_KEY").asText()).isEqualTo(services
+                .path("embedding").path("environment").path("INFERENCE_API_KEY").asText());
 
         // Redis listens on its default port, under its service name.
         assertThat(strings(services.path("redis").path("command"))).doesNotContain("--port");
@@ -209,7 +212,9 @@ class DeploymentFilesTest {
         assertThat(container.path("envFrom").get(0).path("secretRef").path("name").asText())
                 .isEqualTo("gatehouse");
         assertThat(secret.path("stringData").fieldNames()).toIterable()
-                .contains("GATEHOUSE_PEPPER", "JWT_SECRET");
+                .containsExactlyInAnyOrder("GATEHOUSE_PEPPER", "JWT_SECRET", "JWKS_URL");
+        // No secret is committed: applied as it is, the Secret turns nothing on.
+        secret.path("stringData").forEach(value -> assertThat(value.asText()).isEmpty());
         Set<String> volumes = new TreeSet<>();
         for (JsonNode volume : pod.path("volumes")) {
             volumes.add(volume.path("name").asText());
