@@ -10,7 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command line as a user meets it: the main class run in its own JVM, as
@@ -29,7 +32,32 @@ class ExampleMainTest {
             Pattern.compile("Gatehouse example gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern DEV_KEY = Pattern.compile("Dev API key: (sk_dev_\\S+)");
 
+    private static final Pattern KEYS_FILE = Pattern.compile(
+            "Standard output is not a terminal: the dev and admin API keys are in (\\S+) "
+                    + "\\(readable by this user only\\)");
+
     private final List<Process> launched = new ArrayList<>();
+
+    @TempDir
+    Path keysDirectory;
+
+    /**
+     * The dev key's match when {@code line} names the keys file (it must be readable by the
+     * user only, and the line itself must hold no key), else {@code null}.
+     */
+    private static Matcher keyFrom(String line) throws IOException {
+        assertThat(line).doesNotContain("sk_dev_");
+        Matcher file = KEYS_FILE.matcher(line);
+        if (!file.matches()) {
+            return null;
+        }
+        Path keys = Path.of(file.group(1));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)))
+                .isEqualTo("rw-------");
+        Matcher key = DEV_KEY.matcher(Files.readString(keys));
+        assertThat(key.find()).as("the dev key in " + keys).isTrue();
+        return key;
+    }
 
     @AfterEach
     void stopWhatIsLeft() {
@@ -43,7 +71,10 @@ class ExampleMainTest {
                 "-cp", System.getProperty("java.class.path"),
                 ExampleGateway.class.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // Standard output is a pipe here, not a terminal: the keys go to a private file.
+        builder.environment().put("GATEHOUSE_KEYS_DIR", keysDirectory.toString());
+        Process process = builder.start();
         launched.add(process);
         return process;
     }
@@ -97,8 +128,8 @@ class ExampleMainTest {
                 if (url.matches()) {
                     listening = url;
                 }
-                Matcher key = DEV_KEY.matcher(line);
-                if (key.matches()) {
+                Matcher key = keyFrom(line);
+                if (key != null) {
                     devKey = key;
                 }
             }
@@ -147,8 +178,8 @@ class ExampleMainTest {
             if (url.matches()) {
                 listening = url;
             }
-            Matcher key = DEV_KEY.matcher(line);
-            if (key.matches()) {
+            Matcher key = keyFrom(line);
+            if (key != null) {
                 devKey = key;
             }
         }
