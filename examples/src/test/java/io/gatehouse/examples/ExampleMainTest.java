@@ -106,6 +106,26 @@ class ExampleMainTest {
     }
 
     @Test
+    void aBadConfigurationFileStopsTheStartNamingLineAndFieldWithExitCode2() throws Exception {
+        Path file = keysDirectory.resolve("bad.yaml");
+        Files.writeString(file, """
+                routes:
+                  - id: one
+                    path: /one
+                    max_body_bytes: lots
+                """);
+        Process process = launch("--port", "0", "--config", file.toString());
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        String err = read(process.getErrorStream());
+        assertThat(err).startsWith("gateway-examples: bad configuration: " + file
+                + " line 4: routes[0].max_body_bytes: ");
+        assertThat(err.lines()).hasSize(1);
+        assertThat(read(process.getInputStream())).doesNotContain("listening");
+    }
+
+    @Test
     void helpPrintsUsageAndExitsWith0() throws Exception {
         Process process = launch("--help");
 
@@ -117,7 +137,9 @@ class ExampleMainTest {
 
     @Test
     void startPrintsTheUrlAndAWorkingDevKeyOnALineOfItsOwn() throws Exception {
-        Process process = launch("--host", "127.0.0.1", "--port", "0");
+        // The sample configuration of the repository, as a file.
+        Process process = launch("--host", "127.0.0.1", "--port", "0", "--config",
+                Path.of("gatehouse.yaml").toAbsolutePath().toString());
         try {
             BufferedReader out = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
