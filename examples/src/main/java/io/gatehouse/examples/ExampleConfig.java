@@ -76,19 +76,6 @@ final class ExampleConfig {
         }
     }
 
-    /** The built-in file with the environment {@code environment}, nothing overridden. */
-    static ExampleConfig builtIn(Function<String, String> environment) {
-        return load(null, environment, Overrides.NONE);
-    }
-
-    /**
-     * The built-in file as the tests and {@link ExampleSetup#create(ExampleSetup.Clocks)} use
-     * it: no services started, a fixed upstream key.
-     */
-    static ExampleConfig builtIn() {
-        return builtIn(name -> name.equals("INFERENCE_API_KEY") ? "unused-upstream-key" : null);
-    }
-
     /**
      * Reads {@code file} (nullable: the built-in one), expanding {@code ${NAME:-default}} with
      * {@code environment}, and applies {@code overrides}.

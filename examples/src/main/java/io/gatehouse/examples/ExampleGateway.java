@@ -32,8 +32,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runnable example: embedded Jetty 12 with {@link GatewayFilter} in front of a small,
- * deterministic demo agent ({@code POST /invocations}, {@code GET /health}).
+ * The runnable example: embedded Jetty 12 with {@link GatewayFilter} in front of the demo agent
+ * and embedding services ({@link DemoServices}), which it reaches over HTTP through
+ * {@code gateway-proxy}, with routes, services and tiers from {@code gatehouse.yaml}
+ * ({@link ExampleConfig}); {@code GET /}, {@code /health} and the probes are answered by the
+ * gateway itself.
  *
  * <p>From the command line: {@code java -jar gateway-examples.jar [--host HOST] [--port PORT]
  * [--keys-file FILE | --redis-url URL] [--drain-seconds N] [--log-format text|json] ...}

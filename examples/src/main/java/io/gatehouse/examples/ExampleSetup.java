@@ -7,7 +7,6 @@ import io.gatehouse.auth.ApiKeySpec;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.AuthFailureGuard;
 import io.gatehouse.auth.Authenticator;
-import io.gatehouse.auth.InMemoryApiKeyStore;
 import io.gatehouse.auth.NewApiKey;
 import io.gatehouse.limit.LimitAlgorithm;
 import io.gatehouse.limit.FailurePolicy;
@@ -111,32 +110,12 @@ final class ExampleSetup {
     }
 
     /**
-     * Builds the gateway of the example from the built-in configuration: the demo tenants' keys
-     * imported (only their hashes are stored), a fresh development key on the premium tier, key
-     * guessing throttled per client address, the three tiers in memory.
-     */
-    static ExampleSetup create(Clocks clocks) {
-        return create(clocks, new InMemoryApiKeyStore(), false);
-    }
-
-    /**
-     * As {@link #create(Clocks)}, with the API keys in {@code store}; when it is
-     * {@code persistent} (a key file, Redis) the keys generated for this run expire after
-     * {@link ExampleAdmin#PERSISTENT_RUN_KEY_LIFETIME} instead of piling up as working keys.
-     */
-    static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent) {
-        return create(clocks, store, persistent, null);
-    }
-
-    /** As {@link #create(Clocks, ApiKeyStore, boolean, RedisBackend, ExampleConfig)} built in. */
-    static ExampleSetup create(Clocks clocks, ApiKeyStore store, boolean persistent,
-            RedisBackend redis) {
-        return create(clocks, store, persistent, redis, ExampleConfig.builtIn());
-    }
-
-    /**
-     * As {@link #create(Clocks, ApiKeyStore, boolean)}, with routes, services and tiers from
-     * {@code config}; with {@code redis} (nullable) the limits and the usage counts live in
+     * Builds the gateway of the example: routes, services and tiers from {@code config}, the
+     * demo tenants' keys imported into {@code store} (only their hashes are stored), a fresh
+     * development key on the premium tier, credential guessing throttled per client address.
+     * When the store is {@code persistent} (a key file, Redis) the keys generated for this run
+     * expire after {@link ExampleAdmin#PERSISTENT_RUN_KEY_LIFETIME} instead of piling up as
+     * working keys. With {@code redis} (nullable) the limits and the usage counts live in
      * Redis as well, so every gateway on that Redis enforces one limit per principal and adds
      * to one usage count. While Redis is unreachable the limits are enforced by each gateway in
      * its own memory ({@link FailurePolicy#LOCAL_FALLBACK} in the file: a caller may then get

@@ -53,7 +53,8 @@ sealed interface Options {
                                  use this embedding service instead of starting the demo one
                                  (INFERENCE_SERVICE_URL; its key: INFERENCE_API_KEY)
               --agent-delay-ms MS
-                                 the started demo agent waits this long per answer (default 0)
+                                 the started demo agent waits this long per answer (default 0;
+                                 AGENT_DELAY_MS)
               --rate-limit-minute N
                                  add a per-minute limit of N to every tier
                                  (RATE_LIMIT_PER_MINUTE)

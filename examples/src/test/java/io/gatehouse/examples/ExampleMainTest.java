@@ -10,7 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command line as a user meets it: the main class run in its own JVM, as
@@ -29,7 +32,32 @@ class ExampleMainTest {
             Pattern.compile("Gatehouse example gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern DEV_KEY = Pattern.compile("Dev API key: (sk_dev_\\S+)");
 
+    private static final Pattern KEYS_FILE = Pattern.compile(
+            "Standard output is not a terminal: the dev and admin API keys are in (\\S+) "
+                    + "\\(readable by this user only\\)");
+
     private final List<Process> launched = new ArrayList<>();
+
+    @TempDir
+    Path keysDirectory;
+
+    /**
+     * The dev key's match when {@code line} names the keys file (it must be readable by the
+     * user only, and the line itself must hold no key), else {@code null}.
+     */
+    private static Matcher keyFrom(String line) throws IOException {
+        assertThat(line).doesNotContain("sk_dev_");
+        Matcher file = KEYS_FILE.matcher(line);
+        if (!file.matches()) {
+            return null;
+        }
+        Path keys = Path.of(file.group(1));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys)))
+                .isEqualTo("rw-------");
+        Matcher key = DEV_KEY.matcher(Files.readString(keys));
+        assertThat(key.find()).as("the dev key in " + keys).isTrue();
+        return key;
+    }
 
     @AfterEach
     void stopWhatIsLeft() {
@@ -43,7 +71,10 @@ class ExampleMainTest {
                 "-cp", System.getProperty("java.class.path"),
                 ExampleGateway.class.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // Standard output is a pipe here, not a terminal: the keys go to a private file.
+        builder.environment().put("GATEHOUSE_KEYS_DIR", keysDirectory.toString());
+        Process process = builder.start();
         launched.add(process);
         return process;
     }
@@ -75,6 +106,26 @@ class ExampleMainTest {
     }
 
     @Test
+    void aBadConfigurationFileStopsTheStartNamingLineAndFieldWithExitCode2() throws Exception {
+        Path file = keysDirectory.resolve("bad.yaml");
+        Files.writeString(file, """
+                routes:
+                  - id: one
+                    path: /one
+                    max_body_bytes: lots
+                """);
+        Process process = launch("--port", "0", "--config", file.toString());
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(2);
+        String err = read(process.getErrorStream());
+        assertThat(err).startsWith("gateway-examples: bad configuration: " + file
+                + " line 4: routes[0].max_body_bytes: ");
+        assertThat(err.lines()).hasSize(1);
+        assertThat(read(process.getInputStream())).doesNotContain("listening");
+    }
+
+    @Test
     void helpPrintsUsageAndExitsWith0() throws Exception {
         Process process = launch("--help");
 
@@ -86,7 +137,9 @@ class ExampleMainTest {
 
     @Test
     void startPrintsTheUrlAndAWorkingDevKeyOnALineOfItsOwn() throws Exception {
-        Process process = launch("--host", "127.0.0.1", "--port", "0");
+        // The sample configuration of the repository, as a file.
+        Process process = launch("--host", "127.0.0.1", "--port", "0", "--config",
+                Path.of("gatehouse.yaml").toAbsolutePath().toString());
         try {
             BufferedReader out = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -97,8 +150,8 @@ class ExampleMainTest {
                 if (url.matches()) {
                     listening = url;
                 }
-                Matcher key = DEV_KEY.matcher(line);
-                if (key.matches()) {
+                Matcher key = keyFrom(line);
+                if (key != null) {
                     devKey = key;
                 }
             }
@@ -147,8 +200,8 @@ class ExampleMainTest {
             if (url.matches()) {
                 listening = url;
             }
-            Matcher key = DEV_KEY.matcher(line);
-            if (key.matches()) {
+            Matcher key = keyFrom(line);
+            if (key != null) {
                 devKey = key;
             }
         }

@@ -10,10 +10,10 @@ class OptionsKeyStoreTest {
     @Test
     void keysFileAndRedisUrlAreTakenInEitherForm() {
         assertThat(Options.parse("--keys-file", "keys.json"))
-                .isEqualTo(new Options.Run("0.0.0.0", 8080, "keys.json", null));
+                .isEqualTo(new Options.Run("127.0.0.1", 8080, "keys.json", null));
         assertThat(Options.parse("--redis-url=redis://127.0.0.1:7000", "--port", "0"))
-                .isEqualTo(new Options.Run("0.0.0.0", 0, null, "redis://127.0.0.1:7000"));
-        assertThat(Options.parse()).isEqualTo(new Options.Run("0.0.0.0", 8080, null, null));
+                .isEqualTo(new Options.Run("127.0.0.1", 0, null, "redis://127.0.0.1:7000"));
+        assertThat(Options.parse()).isEqualTo(new Options.Run("127.0.0.1", 8080, null, null));
     }
 
     @Test

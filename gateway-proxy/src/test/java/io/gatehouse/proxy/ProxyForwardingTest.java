@@ -99,6 +99,49 @@ class ProxyForwardingTest {
 
     @ParameterizedTest
     @MethodSource("containers")
+    void theGrantIsSettledBeforeTheClientSeesTheResponseEnd(ServletContainer container)
+            throws Exception {
+        try (Upstream upstream = new Upstream()) {
+            upstream.on("/sized", exchange ->
+                    Upstream.respond(exchange, 200, "text/plain", "x".repeat(10_000)));
+            upstream.on("/empty", exchange -> {
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            upstream.on("/chunked", exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "text/plain");
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (int i = 0; i < 5; i++) {
+                        out.write("chunk ".getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+            });
+            Service svc = service(upstream).build();
+            try (ProxyHarness proxy = new ProxyHarness(container, List.of(svc),
+                    route("all", "/**", Target.upstream("svc")))) {
+                int sent = 0;
+                for (int round = 0; round < 10; round++) {
+                    for (String path : List.of("/sized", "/empty", "/chunked")) {
+                        HttpResponse<String> response = proxy.client.send(
+                                HttpRequest.newBuilder(proxy.uri(path)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        sent++;
+                        assertThat(response.statusCode()).isIn(200, 204);
+                        // No waiting: usage, metrics and limits of a response are settled by
+                        // the time its client has read it to the end.
+                        assertThat(proxy.completed).as("after %s, round %d", path, round)
+                                .hasValue(sent);
+                    }
+                }
+                assertThat(proxy.actualCosts).hasSize(30);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("containers")
     void aValidatedBodyIsReadWithoutAThreadThenForwardedWhole(ServletContainer container)
             throws Exception {
         try (Upstream upstream = new Upstream()) {

@@ -31,15 +31,27 @@ public final class ExampleProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile(
             "Gatehouse example gateway listening on http://127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern DEV_KEY = Pattern.compile("Dev API key: (\\S+)");
+    private static final String KEYS_FILE = "gatehouse-example-keys.txt";
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the keys file is unreadable", e);
+        }
+    }
 
     private final Process process;
     private final Path log;
     private volatile int port;
     private volatile String devKey;
 
-    private ExampleProcess(Process process, Path log) {
+    private final Path keys;
+
+    private ExampleProcess(Process process, Path log, Path keys) {
         this.process = process;
         this.log = log;
+        this.keys = keys;
     }
 
     /**
@@ -54,8 +66,12 @@ public final class ExampleProcess implements AutoCloseable {
         command.addAll(List.of(options));
         // To a file, not a pipe: a pipe read while the process exits may lose its last lines.
         Path log = Files.createTempFile("gatehouse-example", ".log");
-        ExampleProcess example = new ExampleProcess(new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
+        // Its output is no terminal, so the jar writes the generated keys to a private file.
+        Path keys = Files.createTempDirectory("gatehouse-example-keys");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("GATEHOUSE_KEYS_DIR", keys.toString());
+        ExampleProcess example = new ExampleProcess(builder.start(), log, keys);
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> example.listening()
                     || !example.process.isAlive());
@@ -73,9 +89,11 @@ public final class ExampleProcess implements AutoCloseable {
 
     private boolean listening() {
         for (String line : output()) {
-            Matcher key = DEV_KEY.matcher(line);
-            if (key.find()) {
-                devKey = key.group(1);
+            if (devKey == null && line.contains("API keys are in ")) {
+                Matcher key = DEV_KEY.matcher(read(keys.resolve(KEYS_FILE)));
+                if (key.find()) {
+                    devKey = key.group(1);
+                }
             }
             Matcher listening = LISTENING.matcher(line);
             if (listening.find()) {
@@ -146,6 +164,8 @@ public final class ExampleProcess implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(log);
+            Files.deleteIfExists(keys.resolve(KEYS_FILE));
+            Files.deleteIfExists(keys);
         } catch (IOException e) {
             // A leftover log in the temp directory is harmless.
         }
