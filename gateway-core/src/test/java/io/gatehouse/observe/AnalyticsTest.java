@@ -8,6 +8,7 @@ import io.gatehouse.ErrorCode;
 import io.gatehouse.Gateway;
 import io.gatehouse.Outcome;
 import io.gatehouse.TestExchange;
+import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.auth.AuthResult;
 import io.gatehouse.auth.Authenticator;
 import io.gatehouse.auth.Principal;
@@ -47,6 +48,8 @@ class AnalyticsTest {
                         Route.builder("chat", "/chat").cost(4).build(),
                         Route.builder("embed", "/embed").build())))
                 .authenticator(BY_HEADER)
+                // /nowhere is refused 404 by the gateway, so analytics sees it.
+                .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
                 .rateLimiter(TieredRateLimiter.builder(LimitStores.inMemory())
                         .tier(Tier.of("free",
                                 LimitRule.fixedWindow("per-day", 20, Duration.ofDays(1))))
