@@ -51,9 +51,12 @@ import org.slf4j.MDC;
  * consumed by an earlier step stays held. Completing an admitted request's grant settles its
  * limits, counts its usage ({@link Builder#usage}) and writes the access log.
  *
+ * <p>{@link #close()} drains the gateway and closes what it owns ({@link Builder#closing}), so a
+ * web application that is undeployed leaves no pool, connection or cache of it behind.
+ *
  * <p>Thread-safe; build one and share it.
  */
-public final class Gateway {
+public final class Gateway implements AutoCloseable {
 
     /** The header carrying the request id in both directions. */
     public static final String REQUEST_ID_HEADER = "X-Request-ID";
@@ -89,8 +92,11 @@ public final class Gateway {
     private final boolean forwardClientCredentials;
     private final CorsStep cors;
     private final AsyncTasks tasks;
+    private final List<AutoCloseable> owned;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Gateway(Builder builder) {
+        this.owned = List.copyOf(builder.owned);
         this.unmatchedPaths = builder.unmatchedPaths;
         this.forwardClientCredentials = builder.forwardClientCredentials;
         this.router = builder.router;
@@ -235,6 +241,29 @@ public final class Gateway {
      */
     public boolean limitsRequests() {
         return limitsRequests;
+    }
+
+    /**
+     * Drains the gateway and closes, once and in reverse order of registration, every resource
+     * handed to {@link Builder#closing}: limit and key stores, connection pools, schedulers. A
+     * resource that fails to close is logged and the others are still closed. Requests still in
+     * flight are the adapter's to wait for first ({@code GatewayFilter.destroy()} does).
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        drain();
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            AutoCloseable resource = owned.get(i);
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", resource, e);
+            }
+        }
     }
 
     /** Whether {@link #drain()} was called. */
@@ -597,6 +626,7 @@ public final class Gateway {
         private Analytics analytics;
         private MeterRegistry meterRegistry;
         private final List<GatewayHealth.Named> healthChecks = new ArrayList<>();
+        private final List<AutoCloseable> owned = new ArrayList<>();
         private UnmatchedPaths unmatchedPaths = UnmatchedPaths.PASS_THROUGH;
         private boolean forwardClientCredentials;
         private CorsPolicy cors;
@@ -713,6 +743,17 @@ public final class Gateway {
          */
         public Builder forwardClientCredentials(boolean forward) {
             this.forwardClientCredentials = forward;
+            return this;
+        }
+
+        /**
+         * Hands {@code resource} to the gateway, which closes it in {@link Gateway#close()}
+         * (resources close in reverse order of these calls). For the parts made for this
+         * gateway alone, such as its limit store or key store; a part shared with other
+         * gateways stays its owner's to close.
+         */
+        public Builder closing(AutoCloseable resource) {
+            owned.add(Objects.requireNonNull(resource, "resource"));
             return this;
         }
 

@@ -29,7 +29,7 @@ public record Problem(ErrorCode code, int status, String detail, String requestI
     /** The media type of a serialized problem. */
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.newMapper();
 
     public Problem {
         Objects.requireNonNull(code, "code");

@@ -441,4 +441,23 @@ class GatewayTest {
                 .admit(TestExchange.request("GET", "/legacy/page"))).problem().code())
                 .isEqualTo(ErrorCode.NOT_FOUND);
     }
+
+    @Test
+    void closeDrainsAndClosesWhatItWasHandedOnceInReverseOrderDespiteAFailure() {
+        List<String> closed = new java.util.ArrayList<>();
+        Gateway gateway = Gateway.builder(Router.of(List.of(health)))
+                .closing(() -> closed.add("limit store"))
+                .closing(() -> {
+                    closed.add("broken pool");
+                    throw new IllegalStateException("already gone");
+                })
+                .closing(() -> closed.add("key store"))
+                .build();
+
+        gateway.close();
+        gateway.close();
+
+        assertThat(closed).containsExactly("key store", "broken pool", "limit store");
+        assertThat(gateway.draining()).isTrue();
+    }
 }

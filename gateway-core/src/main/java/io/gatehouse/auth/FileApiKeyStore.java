@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.JsonMappers;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -41,7 +42,7 @@ public final class FileApiKeyStore implements ApiKeyStore {
 
     private static final String FORMAT = "gatehouse-api-keys";
     private static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper()
+    private static final ObjectMapper JSON = JsonMappers.newMapper()
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path file;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
+import io.gatehouse.JsonMappers;
 import io.gatehouse.Problem;
 import io.gatehouse.route.Route;
 import java.io.IOException;
@@ -706,7 +707,7 @@ public final class KeyAdministration {
     }
 
     private static ObjectMapper jsonMapper() {
-        ObjectMapper mapper = new ObjectMapper();
+        ObjectMapper mapper = JsonMappers.newMapper();
         // {"tier":"free","tier":"enterprise"} must not mean whichever a parser keeps.
         mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.gatehouse.ForwardedHeader;
 import io.gatehouse.Gateway;
+import io.gatehouse.JsonMappers;
 import io.gatehouse.UnmatchedPaths;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.Authenticator;
@@ -74,6 +75,7 @@ public final class GatewayConfig {
     private static final int MAX_FALLBACK_INSTANCES = 10_000;
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .recyclerPool(JsonMappers.recyclerPool())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());
 
@@ -458,11 +460,14 @@ public final class GatewayConfig {
      * @throws GatewayConfigException when the key store cannot be opened or filled
      */
     public Gateway.Builder gatewayBuilder() {
+        // Made for this gateway alone, so closed with it.
+        LimitStore limitStore = LimitStores.inMemory();
         return withCors(Gateway.builder(router()).trustedProxies(trustedProxies, forwardedHeader)
                 .unmatchedPaths(unmatchedPaths)
                 .forwardClientCredentials(forwardClientCredentials)
                 .authenticator(authenticator())
-                .rateLimiter(rateLimiter(LimitStores.inMemory())));
+                .rateLimiter(rateLimiter(limitStore))
+                .closing(limitStore));
     }
 
     private Gateway.Builder withCors(Gateway.Builder builder) {

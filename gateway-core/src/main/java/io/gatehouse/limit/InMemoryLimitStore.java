@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The limit store of one JVM: the states of one key (one per rule) grouped in one
@@ -32,7 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class InMemoryLimitStore implements LimitStore {
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Spare scratch spaces, one slot per stripe of threads. Owned by the store rather than kept
+     * in a (static) ThreadLocal: a container's threads outlive a web application, and a value
+     * of the application's classes left in them would keep its class loader from being
+     * collected after an undeploy.
+     */
+    private static final int SCRATCH_STRIPES = 64;
     /** Markers returned by the verdict-free decision of {@link #tryConsume}. */
     private static final Verdict ADMITTED = new Verdict(true, 0, new long[0], new long[0], 0);
     private static final Verdict REFUSED = new Verdict(false, 0, new long[0], new long[0], 1);
@@ -45,6 +52,8 @@ final class InMemoryLimitStore implements LimitStore {
     private final AtomicLong nextOrder = new AtomicLong();
     private final Executor sweeper;
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicReferenceArray<Scratch> spareScratch =
+            new AtomicReferenceArray<>(SCRATCH_STRIPES);
     private volatile long nextSweep;
 
     InMemoryLimitStore(MicroClock clock, long maximumKeys, Executor maintenance,
@@ -119,7 +128,12 @@ final class InMemoryLimitStore implements LimitStore {
         if (count == 0) {
             throw new IllegalArgumentException("a request needs at least one permit");
         }
-        Scratch scratch = SCRATCH.get();
+        int stripe = (int) Thread.currentThread().getId() & (SCRATCH_STRIPES - 1);
+        Scratch scratch = spareScratch.getAndSet(stripe, null);
+        if (scratch == null) {
+            // Another thread of this stripe holds it: rare, and a fresh one is cheap.
+            scratch = new Scratch();
+        }
         scratch.ensure(count);
         try {
             while (true) {
@@ -140,6 +154,7 @@ final class InMemoryLimitStore implements LimitStore {
             }
         } finally {
             scratch.clear(count);
+            spareScratch.set(stripe, scratch);
         }
     }
 
@@ -544,7 +559,7 @@ final class InMemoryLimitStore implements LimitStore {
         }
     }
 
-    /** Per-thread working arrays, so a decision allocates only its verdict. */
+    /** Working arrays of one decision at a time, so a decision allocates only its verdict. */
     private static final class Scratch {
         LimitState[] states = new LimitState[4];
         KeyStates[] holders = new KeyStates[4];

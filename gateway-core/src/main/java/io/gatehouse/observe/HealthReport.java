@@ -3,6 +3,7 @@ package io.gatehouse.observe;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.JsonMappers;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +25,7 @@ import java.util.Objects;
 public record HealthReport(HealthStatus status, boolean ready, boolean draining,
         Map<String, Component> components) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.newMapper();
 
     public HealthReport {
         Objects.requireNonNull(status, "status");

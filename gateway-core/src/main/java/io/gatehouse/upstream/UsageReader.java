@@ -3,6 +3,7 @@ package io.gatehouse.upstream;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.JsonMappers;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -60,7 +61,7 @@ public interface UsageReader {
             throw new IllegalArgumentException("'" + pointer + "' is not a JSON Pointer "
                     + "(e.g. /usage/total_tokens)", e);
         }
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = JsonMappers.newMapper();
         return new UsageReader() {
             @Override
             public long actualCost(int status, Function<String, String> header,

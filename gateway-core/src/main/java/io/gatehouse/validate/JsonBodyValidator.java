@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
+import io.gatehouse.JsonMappers;
 import io.gatehouse.route.Route;
 import java.io.CharConversionException;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class JsonBodyValidator implements Validator {
 
     private JsonBodyValidator(Builder builder) {
         JsonFactory factory = JsonFactory.builder()
+                .recyclerPool(JsonMappers.recyclerPool())
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(builder.maxDepth)
                         .maxNumberLength(MAX_NUMBER_LENGTH)

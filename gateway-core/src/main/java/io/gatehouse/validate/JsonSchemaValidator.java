@@ -24,6 +24,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.BufferRecycler;
+import tools.jackson.core.util.JsonRecyclerPools;
+import tools.jackson.core.util.RecyclerPool;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,6 +51,13 @@ public final class JsonSchemaValidator implements Validator {
             SpecificationVersion.DRAFT_2020_12, registry -> registry.schemaRegistryConfig(
                     SchemaRegistryConfig.builder().pathType(PathType.JSON_POINTER).build()));
 
+    /**
+     * Buffers recycled in a pool of this class, never in the container's thread locals, where
+     * they would keep an undeployed web application's class loader (see {@code JsonMappers}).
+     */
+    private static final RecyclerPool<BufferRecycler> BUFFERS =
+            JsonRecyclerPools.newConcurrentDequePool();
+
     private final Schema schema;
     private final JsonMapper mapper;
     private final String source;
@@ -58,6 +68,7 @@ public final class JsonSchemaValidator implements Validator {
         this.source = source;
         this.schemaText = schemaText;
         this.mapper = JsonMapper.builder(JsonFactory.builder()
+                .recyclerPool(BUFFERS)
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(maxDepth).build())
                 .build()).build();

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import io.gatehouse.JsonMappers;
 import io.gatehouse.auth.ApiKeyRecord;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.ApiKeyStoreException;
@@ -86,7 +87,7 @@ public final class RedisApiKeyStore implements ApiKeyStore, AutoCloseable {
     public static final String DEFAULT_KEY_PREFIX = "gatehouse:apikey:";
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisApiKeyStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMappers.newMapper();
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final String DUPLICATE = "GATEHOUSE_DUPLICATE_HASH";
 

@@ -10,7 +10,9 @@ import java.util.Map;
  * have a public no-argument constructor.
  *
  * <p>Implementations are called once per filter instance, during {@code Filter#init}, and need not
- * be thread-safe.
+ * be thread-safe. The filter owns the gateway returned: {@code Filter#destroy} closes it
+ * ({@link Gateway#close()}), with whatever it was built to close
+ * ({@link Gateway.Builder#closing}), so an undeployed web application leaves nothing running.
  */
 @FunctionalInterface
 public interface GatewayFactory {

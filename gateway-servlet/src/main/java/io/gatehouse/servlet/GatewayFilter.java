@@ -220,6 +220,8 @@ public final class GatewayFilter implements Filter {
     private volatile Forwarder forwarder;
     /** Whether this filter made {@link #forwarder} and so must close it. */
     private volatile boolean ownsForwarder;
+    /** Whether this filter made {@link #gateway} (from a factory or a file) and must close it. */
+    private volatile boolean ownsGateway;
     private volatile PendingBody pendingBody =
             new PendingBody(DEFAULT_BODY_DEADLINE_MILLIS, DRAIN_LIMIT, inFlight);
     private volatile long drainSeconds = DEFAULT_DRAIN_SECONDS;
@@ -261,11 +263,13 @@ public final class GatewayFilter implements Filter {
         String factoryName = config.getInitParameter(FACTORY_PARAMETER);
         if (factoryName != null && !factoryName.isBlank()) {
             gateway = fromFactory(factoryName.strip(), config);
+            ownsGateway = true;
             return;
         }
         String configPath = config.getInitParameter(CONFIG_PARAMETER);
         if (configPath != null && !configPath.isBlank()) {
             gateway = fromFile(configPath.strip(), "init parameter", config);
+            ownsGateway = true;
             return;
         }
         Object attribute = config.getServletContext().getAttribute(GATEWAY_ATTRIBUTE);
@@ -276,6 +280,7 @@ public final class GatewayFilter implements Filter {
         String property = System.getProperty(CONFIG_PARAMETER);
         if (attribute == null && property != null && !property.isBlank()) {
             gateway = fromFile(property.strip(), "system property", config);
+            ownsGateway = true;
             return;
         }
         throw new ServletException("GatewayFilter '" + config.getFilterName() + "' has no gateway: "
@@ -309,6 +314,9 @@ public final class GatewayFilter implements Filter {
     /**
      * Drains the gateway ({@link Gateway#drain()}) and waits, up to the drain time, for the
      * requests in flight to finish, so their limits are released and their usage recorded.
+     * Then closes what this filter made: the forwarder of a configuration file and the gateway
+     * of a factory or a file ({@link Gateway#close()}). A gateway passed to the constructor or
+     * found in the servlet context stays its creator's to close.
      */
     @Override
     public void destroy() {
@@ -327,6 +335,9 @@ public final class GatewayFilter implements Filter {
             Thread.currentThread().interrupt();
         }
         closeForwarder();
+        if (ownsGateway) {
+            current.close();
+        }
     }
 
     /**

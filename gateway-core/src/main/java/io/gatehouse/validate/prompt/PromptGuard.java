@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.ErrorCode;
 import io.gatehouse.GatewayRequest;
+import io.gatehouse.JsonMappers;
 import io.gatehouse.route.Route;
 import io.gatehouse.validate.ValidationResult;
 import io.gatehouse.validate.Validator;
@@ -75,6 +76,7 @@ public final class PromptGuard implements Validator {
 
     private PromptGuard(Builder builder) {
         this.mapper = new ObjectMapper(JsonFactory.builder()
+                .recyclerPool(JsonMappers.recyclerPool())
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(builder.maxDepth).build())
                 .build());
