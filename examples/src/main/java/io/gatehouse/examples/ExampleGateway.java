@@ -6,6 +6,12 @@ import io.gatehouse.config.GatewayConfigException;
 import io.gatehouse.proxy.ProxyForwarder;
 import java.util.function.Function;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import io.gatehouse.auth.KeyAdministration;
+import io.gatehouse.openapi.OpenApi;
+import io.gatehouse.servlet.AnalyticsServlet;
+import io.gatehouse.servlet.OpenApiServlet;
+import io.gatehouse.servlet.SwaggerUiServlet;
+import io.gatehouse.servlet.UsageServlet;
 import io.gatehouse.servlet.GatewayFilter;
 import io.gatehouse.servlet.HealthServlet;
 import io.gatehouse.servlet.MetricsServlet;
@@ -248,6 +254,15 @@ public final class ExampleGateway {
         context.addServlet(health, "/ready");
         context.addServlet(new ServletHolder("metrics", MetricsServlet.builder(setup.meters())
                 .allowAddresses(ExampleSetup.METRICS_ADDRESSES).build()), "/metrics");
+        context.addServlet(new ServletHolder("usage", UsageServlet.builder(setup.usage())
+                .limits(setup.limiter()).adminRole(KeyAdministration.ADMIN_ROLE).build()),
+                "/v1/usage");
+        context.addServlet(new ServletHolder("analytics", new AnalyticsServlet(
+                setup.analytics(), KeyAdministration.ADMIN_ROLE)), "/admin/analytics");
+        context.addServlet(new ServletHolder("openapi", new OpenApiServlet(setup.gateway(),
+                OpenApi.builder().title("Gatehouse example gateway").version(version())
+                        .build())), "/openapi.json");
+        context.addServlet(new ServletHolder("docs", new SwaggerUiServlet()), "/docs/*");
         // Counts requests in flight so a graceful stop waits for them (and only for them).
         server.setHandler(new GracefulHandler(context));
         if (keys != null) {

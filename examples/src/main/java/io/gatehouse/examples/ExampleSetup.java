@@ -13,13 +13,16 @@ import io.gatehouse.limit.FailurePolicy;
 import io.gatehouse.limit.LimitRule;
 import io.gatehouse.limit.LimitStores;
 import io.gatehouse.limit.MicroClock;
-import io.gatehouse.limit.RateLimiter;
 import io.gatehouse.limit.Tier;
 import io.gatehouse.limit.TieredRateLimiter;
 import io.gatehouse.observe.HealthCheck;
+import io.gatehouse.observe.Analytics;
 import io.gatehouse.observe.InMemoryUsageRecorder;
+import io.gatehouse.observe.UsageQuery;
 import io.gatehouse.observe.UsageRecorder;
 import io.gatehouse.redis.RedisBackend;
+import io.gatehouse.redis.RedisTaskStore;
+import io.gatehouse.redis.RedisUsageRecorder;
 import io.gatehouse.upstream.ServicePool;
 import io.gatehouse.proxy.ProxyForwarder;
 import io.gatehouse.config.GatewayConfig;
@@ -84,11 +87,18 @@ final class ExampleSetup {
     private final PrometheusMeterRegistry meters;
     private final ProxyForwarder forwarder;
     private final List<io.gatehouse.route.Route> routes;
+    private final TieredRateLimiter limiter;
+    private final UsageQuery usage;
+    private final Analytics analytics;
 
     private ExampleSetup(Gateway gateway, String devApiKey, ExampleAdmin admin,
             RedisBackend redis, PrometheusMeterRegistry meters, ProxyForwarder forwarder,
-            List<io.gatehouse.route.Route> routes) {
+            List<io.gatehouse.route.Route> routes, TieredRateLimiter limiter, UsageQuery usage,
+            Analytics analytics) {
         this.routes = routes;
+        this.limiter = limiter;
+        this.usage = usage;
+        this.analytics = analytics;
         this.gateway = gateway;
         this.devApiKey = devApiKey;
         this.admin = admin;
@@ -140,12 +150,24 @@ final class ExampleSetup {
                 .withLifetime(runKeyLifetime));
         ExampleAdmin admin = ExampleAdmin.create(keys, clocks.wallClock(), runKeyLifetime);
 
-        RateLimiter limiter = TieredRateLimiter.builder(redis != null ? redis.limitStore()
+        TieredRateLimiter limiter = TieredRateLimiter.builder(redis != null ? redis.limitStore()
                         : LimitStores.inMemory(clocks.micros()))
                 .clock(clocks.micros())
                 .tiers(config.tiers())
+                .fallbackInstances(config.file().fallbackInstances())
                 .build();
-        UsageRecorder usage = redis != null ? redis.usageRecorder() : new InMemoryUsageRecorder();
+        // Recorded by the gateway and read back for GET /v1/usage.
+        UsageRecorder usage;
+        UsageQuery usageQuery;
+        if (redis != null) {
+            RedisUsageRecorder recorder = redis.usageRecorder();
+            usage = recorder;
+            usageQuery = recorder;
+        } else {
+            InMemoryUsageRecorder recorder = new InMemoryUsageRecorder();
+            usage = recorder;
+            usageQuery = recorder;
+        }
         // API keys first, then JWTs when an issuer is configured. Guessing credentials is
         // throttled per client address: after 10 refused within a minute the address gets 429
         // without its credentials even being checked.
@@ -172,12 +194,15 @@ final class ExampleSetup {
             redis.bindTo(meters);
         }
         GatewayConfig file = config.file();
+        // Bounded whatever the number of principals (docs/observability.md).
+        Analytics analytics = Analytics.builder().build();
         ProxyForwarder forwarder = ProxyForwarder.of(file);
         Gateway.Builder builder = Gateway.builder(admin.router(file.router()))
                 .trustedProxies(file.trustedProxies(), file.forwardedHeader())
                 .authenticator(authenticator)
                 .rateLimiter(limiter)
                 .usage(usage)
+                .analytics(analytics)
                 .meterRegistry(meters)
                 // The example serves nothing but its routes: every other path is the gateway's 404.
                 .unmatchedPaths(UnmatchedPaths.NOT_FOUND)
@@ -188,6 +213,10 @@ final class ExampleSetup {
             builder.healthCheck("service_" + pool.service().name(), false, () -> service(pool));
         }
         config.cors().ifPresent(builder::cors);
+        if (redis != null) {
+            // Any instance on the same Redis answers a task's status.
+            builder.taskStore(RedisTaskStore.builder(redis.client()).build());
+        }
         Gateway gateway;
         try {
             gateway = builder.build();
@@ -196,7 +225,7 @@ final class ExampleSetup {
             throw e;
         }
         return new ExampleSetup(gateway, devKey.plaintext(), admin, redis, meters, forwarder,
-                file.routes());
+                file.routes(), limiter, usageQuery, analytics);
     }
 
     /** A service's health: up with every endpoint healthy and its breaker closed. */
@@ -252,6 +281,21 @@ final class ExampleSetup {
     /** The routes of the configuration file (the admin routes come before them). */
     List<io.gatehouse.route.Route> routes() {
         return routes;
+    }
+
+    /** The limits, read for each principal's remaining quota at {@code GET /v1/usage}. */
+    TieredRateLimiter limiter() {
+        return limiter;
+    }
+
+    /** What each principal used, per minute, hour, day and month, for {@code GET /v1/usage}. */
+    UsageQuery usage() {
+        return usage;
+    }
+
+    /** Requests, refusals, cost and latency per principal, tier and route. */
+    Analytics analytics() {
+        return analytics;
     }
 
     /** The forwarder to the services, closed with the server. */

@@ -6,6 +6,7 @@ import io.gatehouse.GatewayRequest;
 import io.gatehouse.ResponseHeaders;
 import io.gatehouse.observe.TraceContext;
 import io.gatehouse.servlet.Forwarder;
+import io.gatehouse.task.TaskOutcome;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Tells the demo agent service the caller's limit state: a {@link Forwarder} that sends the
@@ -39,13 +41,24 @@ final class LimitStateForwarder implements Forwarder {
     @Override
     public void forward(Admission.Admitted admitted, HttpServletRequest request,
             HttpServletResponse response, byte[] bufferedBody, boolean bodyComplete) {
+        next.forward(withLimitHeaders(admitted), request, response, bufferedBody,
+                bodyComplete);
+    }
+
+    /** Async tasks go upstream through {@code next} too, with the same limit headers. */
+    @Override
+    public CompletableFuture<TaskOutcome> run(Admission.Admitted admitted, byte[] body,
+            int maxResultBytes, Runnable sent) {
+        return next.run(withLimitHeaders(admitted), body, maxResultBytes, sent);
+    }
+
+    private static Admission.Admitted withLimitHeaders(Admission.Admitted admitted) {
         GatewayRequest original = admitted.request();
         GatewayRequest withLimits = new GatewayRequest(
                 new WithLimitHeaders(original.exchange(), admitted.headers(), original.trace()),
                 original.requestId(), original.path(), original.clientAddress());
-        next.forward(new Admission.Admitted(withLimits, admitted.route(), admitted.principal(),
-                admitted.grant(), admitted.headers()), request, response, bufferedBody,
-                bodyComplete);
+        return new Admission.Admitted(withLimits, admitted.route(), admitted.principal(),
+                admitted.grant(), admitted.headers());
     }
 
     /**
