@@ -4,11 +4,14 @@ import io.gatehouse.auth.ApiKeyManager;
 import io.gatehouse.auth.ApiKeySpec;
 import io.gatehouse.auth.KeyAdministration;
 import io.gatehouse.limit.Tier;
+import io.gatehouse.route.Route;
 import io.gatehouse.route.RouteMatch;
 import io.gatehouse.route.Router;
 import io.gatehouse.servlet.AdminKeysServlet;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 
@@ -73,9 +76,21 @@ final class ExampleAdmin {
      */
     Router router(Router app) {
         Router admin = Router.of(administration.routes());
-        return (method, path) -> {
-            RouteMatch match = admin.match(method, path);
-            return match instanceof RouteMatch.NotFound ? app.match(method, path) : match;
+        List<Route> all = new ArrayList<>(admin.routes());
+        all.addAll(app.routes());
+        List<Route> listed = List.copyOf(all);
+        return new Router() {
+            @Override
+            public RouteMatch match(String method, String path) {
+                RouteMatch match = admin.match(method, path);
+                return match instanceof RouteMatch.NotFound ? app.match(method, path) : match;
+            }
+
+            /** Both tables, the admin routes first: the OpenAPI document lists them all. */
+            @Override
+            public List<Route> routes() {
+                return listed;
+            }
         };
     }
 
