@@ -770,6 +770,13 @@ class ReadmeSnippetsTest {
             "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\").methods(\"POST\")",
             "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\")",
             "docs/agent-features.md: Gateway.builder(router)",
+            // Names the application's Jedis client.
+            "docs/agent-features.md: Route execute = Route.builder(\"agent-execute\", "
+                    + "\"/agent/execute\").methods(\"POST\")",
+            // Name the application's store, tiers, router and servlet context.
+            "docs/observability.md: InMemoryUsageRecorder usage = new InMemoryUsageRecorder();"
+                    + "   // or redis.usageRecorder()",
+            "docs/observability.md: Analytics analytics = Analytics.builder()",
             "docs/observability.md: PrometheusMeterRegistry registry = new PrometheusMeterRegistry("
                     + "PrometheusConfig.DEFAULT);",
             "docs/proxying.md: ServletContextHandler context = new ServletContextHandler(\"/\");",
