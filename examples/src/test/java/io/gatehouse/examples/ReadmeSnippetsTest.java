@@ -770,8 +770,15 @@ class ReadmeSnippetsTest {
             "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\").methods(\"POST\")",
             "docs/agent-features.md: Route.builder(\"chat\", \"/v1/chat\")",
             "docs/agent-features.md: Gateway.builder(router)",
+            // Names the Jedis client of a surrounding program.
+            "docs/agent-features.md: Route execute = Route.builder(\"agent-execute\", "
+                    + "\"/agent/execute\").methods(\"POST\")",
             "docs/observability.md: PrometheusMeterRegistry registry = new PrometheusMeterRegistry("
                     + "PrometheusConfig.DEFAULT);",
+            // Elide the builder's other calls ("...") and name a router and a servlet context.
+            "docs/observability.md: InMemoryUsageRecorder usage = new InMemoryUsageRecorder();"
+                    + "   // or redis.usageRecorder()",
+            "docs/observability.md: Analytics analytics = Analytics.builder()",
             "docs/proxying.md: ServletContextHandler context = new ServletContextHandler(\"/\");",
             "docs/proxying.md: Service inference = Service.builder(\"inference\")",
             "docs/proxying.md: public interface UsageReader {",
