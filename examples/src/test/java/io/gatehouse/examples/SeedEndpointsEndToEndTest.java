@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -45,7 +46,10 @@ import redis.clients.jedis.JedisPooled;
 /**
  * Every seed endpoint, driven over HTTP through the example gateway to the demo services, each
  * running as a separate process ({@code agent-service} and {@code embedding-service} commands
- * of the jar), once with limits, keys and usage in memory and once in a real Redis.
+ * of the jar), once with limits, keys and usage in memory and once in a real Redis; then what
+ * the example serves besides: {@code /v1/usage}, {@code /admin/analytics},
+ * {@code /openapi.json} and {@code /docs/}, and {@code /agent/execute} as a task read at
+ * {@code /agent/status/{task_id}} (with Redis, also through a second gateway on the same Redis).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeedEndpointsEndToEndTest {
@@ -365,6 +369,224 @@ class SeedEndpointsEndToEndTest {
             assertThat(metrics).contains("gateway_requests_total{method=\"POST\","
                     + "route=\"embed\",status_class=\"2xx\"} 6.0");
             assertThat(metrics).doesNotContain(UPSTREAM_KEY).doesNotContain(ALICE);
+
+            // Usage, analytics, the API description and tasks; with Redis a second gateway on
+            // the same Redis answers for what the first one did.
+            try (ExampleGateway.Running second = redis ? gateway(true, server, micros) : null) {
+                String owner = usageIsExact(gateway, second);
+                analytics(gateway, owner);
+                apiDescription(gateway);
+                asyncTasks(gateway, second);
+            }
         }
+    }
+
+    /**
+     * {@code GET /v1/usage} of a principal made for it, after 3 calls: each window counts
+     * exactly those, each limit's remaining quota is exact; another principal's usage is for
+     * the admin key only. Windows are UTC minutes, hours, days and months of the wall clock: a
+     * check a new minute interrupted is done again with another principal.
+     *
+     * @return the principal whose usage was checked
+     */
+    private String usageIsExact(ExampleGateway.Running gateway, ExampleGateway.Running second)
+            throws Exception {
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            String owner = "usage-" + attempt;
+            if (usageIsExact(gateway, second, owner)) {
+                return owner;
+            }
+        }
+        throw new AssertionError("a new minute began during each of 3 usage checks");
+    }
+
+    private boolean usageIsExact(ExampleGateway.Running gateway, ExampleGateway.Running second,
+            String owner) throws Exception {
+        HttpResponse<String> created = call(gateway, "POST", "/api/auth/api-key",
+                gateway.adminApiKey(), "{\"owner\": \"" + owner + "\", \"tier\": \"premium\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String key = json.readTree(created.body()).get("api_key").asText();
+        String minute = Instant.now().truncatedTo(ChronoUnit.MINUTES).toString();
+        for (int i = 0; i < 3; i++) {
+            ok(call(gateway, "POST", "/invocations", key, "{\"prompt\": \"count me\"}"));
+        }
+        HttpResponse<String> own = call(gateway, "GET", "/v1/usage", key, null);
+        JsonNode report = ok(own);
+        if (!report.at("/windows/minute/start").asText().equals(minute)) {
+            return false;
+        }
+        assertThat(report.get("principal").asText()).isEqualTo(owner);
+        assertThat(report.get("tier").asText()).isEqualTo("premium");
+        assertWindows(report, 3);
+        // 3 calls and this one of premium's 100 per hour.
+        assertThat(own.headers().firstValue("X-RateLimit-Remaining")).hasValue("96");
+        assertQuota(report, 96);
+        // Another principal's usage: 403 for anyone but an admin, whether it exists or not.
+        problem(call(gateway, "GET", "/v1/usage?principal=" + owner, ALICE, null), 403,
+                "FORBIDDEN");
+        problem(call(gateway, "GET", "/v1/usage?principal=nobody", ALICE, null), 403,
+                "FORBIDDEN");
+        // The admin key reads it, the usage read above counted (it is recorded as its answer
+        // ends); with Redis on the other gateway too, once the first has flushed its counts.
+        for (ExampleGateway.Running reader : second == null ? List.of(gateway)
+                : List.of(gateway, second)) {
+            JsonNode byAdmin = await().atMost(Duration.ofSeconds(10)).until(
+                    () -> ok(call(reader, "GET", "/v1/usage?principal=" + owner,
+                            gateway.adminApiKey(), null)),
+                    read -> !read.at("/windows/minute/start").asText().equals(minute)
+                            || read.at("/windows/minute/requests").asLong() >= 4);
+            if (!byAdmin.at("/windows/minute/start").asText().equals(minute)) {
+                return false;
+            }
+            assertThat(byAdmin.get("principal").asText()).isEqualTo(owner);
+            assertThat(byAdmin.get("tier").asText()).isEqualTo("premium");
+            assertWindows(byAdmin, 4);
+            assertQuota(byAdmin, 96);
+        }
+        return true;
+    }
+
+    private static void assertWindows(JsonNode report, long requests) {
+        List<String> windows = new ArrayList<>();
+        report.get("windows").fieldNames().forEachRemaining(windows::add);
+        assertThat(windows).containsExactly("minute", "hour", "day", "month");
+        for (String window : windows) {
+            assertThat(report.at("/windows/" + window + "/requests").asLong()).as(window)
+                    .isEqualTo(requests);
+            assertThat(report.at("/windows/" + window + "/cost").asLong()).as(window)
+                    .isEqualTo(requests);
+        }
+    }
+
+    private static void assertQuota(JsonNode report, long remaining) {
+        JsonNode limits = report.get("limits");
+        assertThat(limits).hasSize(1);
+        assertThat(limits.at("/0/name").asText()).isEqualTo("per-hour");
+        assertThat(limits.at("/0/algorithm").asText()).isEqualTo("sliding_log");
+        assertThat(limits.at("/0/scope").asText()).isEqualTo("principal");
+        assertThat(limits.at("/0/quota").asLong()).isEqualTo(100);
+        assertThat(limits.at("/0/period_seconds").asLong()).isEqualTo(3600);
+        assertThat(limits.at("/0/remaining").asLong()).isEqualTo(remaining);
+    }
+
+    /** {@code GET /admin/analytics}: 403 without the admin role, the exact counts with it. */
+    private void analytics(ExampleGateway.Running gateway, String owner) throws Exception {
+        problem(call(gateway, "GET", "/admin/analytics", ALICE, null), 403, "FORBIDDEN");
+        JsonNode report = ok(call(gateway, "GET", "/admin/analytics?top=1000",
+                gateway.adminApiKey(), null));
+        List<JsonNode> invocations = new ArrayList<>();
+        report.get("top").forEach(entry -> {
+            if (entry.get("principal").asText().equals(owner)
+                    && entry.get("route").asText().equals("invocations")) {
+                invocations.add(entry);
+            }
+        });
+        assertThat(invocations).hasSize(1);
+        JsonNode entry = invocations.get(0);
+        assertThat(entry.get("tier").asText()).isEqualTo("premium");
+        assertThat(entry.get("requests").asLong()).isEqualTo(3);
+        assertThat(entry.get("cost").asLong()).isEqualTo(3);
+        assertThat(entry.get("rejections").size()).isZero();
+        assertThat(report.get("total_rejections").get("FORBIDDEN").asLong()).isPositive();
+    }
+
+    /** {@code GET /openapi.json} of the live routes, and Swagger UI at {@code /docs/}. */
+    private void apiDescription(ExampleGateway.Running gateway) throws Exception {
+        HttpResponse<String> described = call(gateway, "GET", "/openapi.json", null, null);
+        JsonNode document = ok(described);
+        assertThat(described.headers().firstValue("Content-Type").orElseThrow())
+                .startsWith("application/json");
+        assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
+        List<String> paths = new ArrayList<>();
+        document.get("paths").fieldNames().forEachRemaining(paths::add);
+        assertThat(paths).contains("/invocations", "/agent/execute", "/agent/status/{task_id}",
+                "/v1/usage", "/admin/analytics");
+        assertThat(document.at("/paths/~1agent~1status~1{task_id}").has("get")).isTrue();
+        assertThat(document.at("/paths/~1agent~1status~1{task_id}").has("delete")).isTrue();
+        HttpResponse<String> ui = call(gateway, "GET", "/docs/", null, null);
+        assertThat(ui.statusCode()).isEqualTo(200);
+        assertThat(ui.headers().firstValue("Content-Type").orElseThrow())
+                .startsWith("text/html");
+        assertThat(ui.body()).contains("url: \"/openapi.json\"");
+        HttpResponse<String> bare = call(gateway, "GET", "/docs", null, null);
+        assertThat(bare.statusCode()).isEqualTo(301);
+        assertThat(bare.headers().firstValue("Location")).hasValue("/docs/");
+    }
+
+    /**
+     * {@code POST /agent/execute} as a task: 202, then its status until it completed with the
+     * agent's answer; only its owner (or the admin) sees it; a finished task cannot be
+     * cancelled. With Redis the second gateway answers for tasks the first started.
+     */
+    private void asyncTasks(ExampleGateway.Running gateway, ExampleGateway.Running second)
+            throws Exception {
+        HttpResponse<String> accepted = call(gateway, "POST", "/agent/execute", ALICE,
+                "{\"task\": \"index the docs\", \"agent_type\": \"research\", "
+                        + "\"async_execution\": true}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JsonNode started = json.readTree(accepted.body());
+        String taskId = started.get("task_id").asText();
+        assertThat(taskId).matches("[0-9a-f]{32}");
+        String statusUrl = "/agent/status/" + taskId;
+        assertThat(started.get("status").asText()).isEqualTo("pending");
+        assertThat(started.get("status_url").asText()).isEqualTo(statusUrl);
+        assertThat(accepted.headers().firstValue("Location")).hasValue(statusUrl);
+        assertThat(accepted.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(accepted.headers().firstValue("Preference-Applied")).isEmpty();
+
+        JsonNode done = finished(gateway, statusUrl);
+        assertThat(done.get("task_id").asText()).isEqualTo(taskId);
+        assertThat(done.get("route").asText()).isEqualTo("agent-execute");
+        assertThat(done.at("/result/status").asInt()).isEqualTo(200);
+        assertThat(done.at("/result/headers/Content-Type")).isEqualTo(
+                json.readTree("[\"application/json\"]"));
+        JsonNode answer = done.at("/result/body");
+        assertThat(answer.get("status").asText()).isEqualTo("completed");
+        assertThat(answer.get("agent_type").asText()).isEqualTo("research");
+        assertThat(answer.get("result").asText())
+                .isEqualTo("Demo research agent completed: index the docs");
+        assertThat(answer.get("request_id").asText())
+                .isEqualTo(accepted.headers().firstValue("X-Request-ID").orElseThrow());
+
+        // Another demo key: the same 404 as for no task at all, to read or to cancel.
+        problem(call(gateway, "GET", statusUrl, CHARLIE, null), 404, "NOT_FOUND");
+        problem(call(gateway, "DELETE", statusUrl, CHARLIE, null), 404, "NOT_FOUND");
+        problem(call(gateway, "GET", "/agent/status/" + "0".repeat(32), ALICE, null), 404,
+                "NOT_FOUND");
+        assertThat(ok(call(gateway, "GET", statusUrl, gateway.adminApiKey(), null)))
+                .isEqualTo(done);
+        JsonNode conflict = problem(call(gateway, "DELETE", statusUrl, ALICE, null), 409,
+                "CONFLICT");
+        assertThat(conflict.get("task_status").asText()).isEqualTo("completed");
+        if (second != null) {
+            assertThat(ok(call(second, "GET", statusUrl, ALICE, null))).isEqualTo(done);
+            problem(call(second, "GET", statusUrl, CHARLIE, null), 404, "NOT_FOUND");
+        }
+
+        // Prefer: respond-async asks the same without the body flag; with Redis its status
+        // is read on the other gateway from the start.
+        HttpResponse<String> preferred = call(gateway, "POST", "/agent/execute", ALICE,
+                "{\"task\": \"tidy up\"}", "Prefer", "respond-async");
+        assertThat(preferred.statusCode()).as(preferred.body()).isEqualTo(202);
+        assertThat(preferred.headers().firstValue("Preference-Applied"))
+                .hasValue("respond-async");
+        JsonNode tidied = finished(second != null ? second : gateway,
+                preferred.headers().firstValue("Location").orElseThrow());
+        assertThat(tidied.at("/result/status").asInt()).isEqualTo(200);
+        assertThat(tidied.at("/result/body/result").asText())
+                .isEqualTo("Demo general agent completed: tidy up");
+    }
+
+    /** Polls a task's status as alice until it ended, and requires that it completed. */
+    private JsonNode finished(ExampleGateway.Running gateway, String statusUrl) {
+        JsonNode done = await().atMost(Duration.ofSeconds(10)).until(
+                () -> ok(call(gateway, "GET", statusUrl, ALICE, null)),
+                status -> {
+                    assertThat(status.get("status").asText())
+                            .isIn("pending", "running", "completed");
+                    return status.get("status").asText().equals("completed");
+                });
+        assertThat(done.get("status").asText()).isEqualTo("completed");
+        return done;
     }
 }
