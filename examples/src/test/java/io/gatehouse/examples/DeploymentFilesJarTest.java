@@ -156,8 +156,11 @@ class DeploymentFilesJarTest {
         static Gateway start(List<String> command, Path work)
                 throws IOException, InterruptedException {
             Path log = Files.createTempFile(work, "gateway", ".log");
-            Gateway gateway = new Gateway(new ProcessBuilder(command).directory(work.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
+            ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            // Output is not a terminal, so the generated keys go to a file: in here, not home.
+            builder.environment().put("GATEHOUSE_KEYS_DIR", work.toString());
+            Gateway gateway = new Gateway(builder.start(), log);
             try {
                 await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
                         .until(() -> gateway.listening() || !gateway.process.isAlive());
