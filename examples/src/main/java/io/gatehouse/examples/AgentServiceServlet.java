@@ -1,5 +1,10 @@
 package io.gatehouse.examples;
 
+import static io.gatehouse.examples.DemoResponses.error;
+import static io.gatehouse.examples.DemoResponses.healthy;
+import static io.gatehouse.examples.DemoResponses.path;
+import static io.gatehouse.examples.DemoResponses.send;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,7 +55,6 @@ final class AgentServiceServlet extends HttpServlet {
     static final String NAME = "agent-service";
 
     private static final long serialVersionUID = 1L;
-    private static final String JSON_TYPE = "application/json";
     private static final String EVENT_STREAM = "text/event-stream";
     private static final int MAX_BODY_BYTES = 1 << 20;
 
@@ -71,13 +75,10 @@ final class AgentServiceServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         if (!"/health".equals(path(request))) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
-        ObjectNode body = json.createObjectNode();
-        body.put("status", "healthy");
-        body.put("service", NAME);
-        send(response, HttpServletResponse.SC_OK, body);
+        healthy(response, NAME);
     }
 
     @Override
@@ -86,18 +87,18 @@ final class AgentServiceServlet extends HttpServlet {
         String path = path(request);
         if (!path.equals("/invocations") && !path.equals("/agent/execute")
                 && !path.equals("/agent/feedback")) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
         JsonNode body;
         try (InputStream in = request.getInputStream()) {
             body = json.readTree(in.readNBytes(MAX_BODY_BYTES));
         } catch (JsonProcessingException e) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
             return;
         }
         if (body == null || !body.isObject()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST,
+            error(response, HttpServletResponse.SC_BAD_REQUEST,
                     "the body must be a JSON object");
             return;
         }
@@ -112,7 +113,7 @@ final class AgentServiceServlet extends HttpServlet {
             throws IOException {
         JsonNode prompt = body.get("prompt");
         if (prompt == null || !prompt.isTextual()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "prompt must be a string");
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "prompt must be a string");
             return;
         }
         String answer = DemoAgentServlet.answer(prompt.asText(), body.get("context"));
@@ -178,13 +179,13 @@ final class AgentServiceServlet extends HttpServlet {
             throws IOException {
         JsonNode task = body.get("task");
         if (task == null || !task.isTextual() || task.asText().isBlank()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST,
+            error(response, HttpServletResponse.SC_BAD_REQUEST,
                     "task must be a non-empty string");
             return;
         }
         JsonNode agentType = body.get("agent_type");
         if (agentType != null && !agentType.isTextual()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST,
+            error(response, HttpServletResponse.SC_BAD_REQUEST,
                     "agent_type must be a string");
             return;
         }
@@ -209,13 +210,13 @@ final class AgentServiceServlet extends HttpServlet {
         JsonNode taskId = body.get("task_id");
         JsonNode rating = body.get("rating");
         if (taskId == null || !taskId.isTextual() || taskId.asText().isBlank()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST,
+            error(response, HttpServletResponse.SC_BAD_REQUEST,
                     "task_id must be a non-empty string");
             return;
         }
         if (rating == null || !rating.isIntegralNumber() || rating.asInt() < 1
                 || rating.asInt() > 5) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST,
+            error(response, HttpServletResponse.SC_BAD_REQUEST,
                     "rating must be a whole number from 1 to 5");
             return;
         }
@@ -249,28 +250,5 @@ final class AgentServiceServlet extends HttpServlet {
             }
         }
         return json.getNodeFactory().nullNode();
-    }
-
-    static String path(HttpServletRequest request) {
-        String info = request.getPathInfo();
-        String path = info == null ? request.getServletPath() : request.getServletPath() + info;
-        return path.length() > 1 && path.endsWith("/")
-                ? path.substring(0, path.length() - 1) : path;
-    }
-
-    private void sendError(HttpServletResponse response, int status, String message)
-            throws IOException {
-        ObjectNode body = json.createObjectNode();
-        body.put("error", message);
-        send(response, status, body);
-    }
-
-    private void send(HttpServletResponse response, int status, JsonNode body)
-            throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        response.setStatus(status);
-        response.setContentType(JSON_TYPE);
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
     }
 }

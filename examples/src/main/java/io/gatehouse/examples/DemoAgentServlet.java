@@ -1,5 +1,9 @@
 package io.gatehouse.examples;
 
+import static io.gatehouse.examples.DemoResponses.error;
+import static io.gatehouse.examples.DemoResponses.path;
+import static io.gatehouse.examples.DemoResponses.send;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,7 +51,6 @@ final class DemoAgentServlet extends HttpServlet {
     static final String MODEL = "gatehouse-demo-echo-1";
 
     private static final long serialVersionUID = 1L;
-    private static final String JSON_TYPE = "application/json";
     /** The agent reads at most this much itself; the gateway's route bound is the same. */
     private static final int MAX_BODY_BYTES = 1 << 20;
 
@@ -87,7 +90,7 @@ final class DemoAgentServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         if (!"/health".equals(path(request))) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
         ObjectNode body = json.createObjectNode();
@@ -115,7 +118,7 @@ final class DemoAgentServlet extends HttpServlet {
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
         if (!"/invocations".equals(path(request))) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
         // The gateway has validated the body already; the agent still refuses what it cannot
@@ -124,12 +127,12 @@ final class DemoAgentServlet extends HttpServlet {
         try (InputStream in = request.getInputStream()) {
             invocation = json.readTree(in.readNBytes(MAX_BODY_BYTES));
         } catch (JsonProcessingException e) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
             return;
         }
         JsonNode prompt = invocation == null ? null : invocation.get("prompt");
         if (prompt == null || !prompt.isTextual()) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "prompt must be a string");
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "prompt must be a string");
             return;
         }
         String answer = answer(prompt.asText(), invocation.get("context"));
@@ -181,32 +184,5 @@ final class DemoAgentServlet extends HttpServlet {
             }
         }
         return json.getNodeFactory().nullNode();
-    }
-
-    /**
-     * The request path without a trailing slash: the gateway routes {@code /invocations/} as
-     * {@code /invocations}, so the agent must answer both alike or admitted requests would 404.
-     */
-    private static String path(HttpServletRequest request) {
-        String info = request.getPathInfo();
-        String path = info == null ? request.getServletPath() : request.getServletPath() + info;
-        return path.length() > 1 && path.endsWith("/")
-                ? path.substring(0, path.length() - 1) : path;
-    }
-
-    private void sendError(HttpServletResponse response, int status, String message)
-            throws IOException {
-        ObjectNode body = json.createObjectNode();
-        body.put("error", message);
-        send(response, status, body);
-    }
-
-    private void send(HttpServletResponse response, int status, ObjectNode body)
-            throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        response.setStatus(status);
-        response.setContentType(JSON_TYPE);
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
     }
 }

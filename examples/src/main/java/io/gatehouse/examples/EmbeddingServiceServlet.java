@@ -1,5 +1,10 @@
 package io.gatehouse.examples;
 
+import static io.gatehouse.examples.DemoResponses.error;
+import static io.gatehouse.examples.DemoResponses.healthy;
+import static io.gatehouse.examples.DemoResponses.path;
+import static io.gatehouse.examples.DemoResponses.send;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,28 +71,25 @@ final class EmbeddingServiceServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        if (!"/health".equals(AgentServiceServlet.path(request))) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+        if (!"/health".equals(path(request))) {
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
-        ObjectNode body = json.createObjectNode();
-        body.put("status", "healthy");
-        body.put("service", NAME);
-        send(response, HttpServletResponse.SC_OK, body);
+        healthy(response, NAME);
     }
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        if (!"/v1/embed".equals(AgentServiceServlet.path(request))) {
-            sendError(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
+        if (!"/v1/embed".equals(path(request))) {
+            error(response, HttpServletResponse.SC_NOT_FOUND, "no such resource");
             return;
         }
         String authorization = request.getHeader("Authorization");
         if (authorization == null || !MessageDigest.isEqual(expectedAuthorization,
                 authorization.getBytes(StandardCharsets.UTF_8))) {
             response.setHeader("WWW-Authenticate", "Bearer");
-            sendError(response, HttpServletResponse.SC_UNAUTHORIZED,
+            error(response, HttpServletResponse.SC_UNAUTHORIZED,
                     "the embedding service's key is missing or wrong");
             return;
         }
@@ -95,12 +97,12 @@ final class EmbeddingServiceServlet extends HttpServlet {
         try (InputStream in = request.getInputStream()) {
             body = json.readTree(in.readNBytes(MAX_BODY_BYTES));
         } catch (JsonProcessingException e) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "the body is not JSON");
             return;
         }
         List<String> inputs = inputs(body == null ? null : body.get("input"));
         if (inputs == null) {
-            sendError(response, HttpServletResponse.SC_BAD_REQUEST, "input must be a string or "
+            error(response, HttpServletResponse.SC_BAD_REQUEST, "input must be a string or "
                     + "a list of 1 to " + MAX_INPUTS + " strings");
             return;
         }
@@ -170,21 +172,5 @@ final class EmbeddingServiceServlet extends HttpServlet {
             vector[i] = norm == 0 ? 0 : Math.round(vector[i] / norm * 1e6) / 1e6;
         }
         return vector;
-    }
-
-    private void sendError(HttpServletResponse response, int status, String message)
-            throws IOException {
-        ObjectNode body = json.createObjectNode();
-        body.put("error", message);
-        send(response, status, body);
-    }
-
-    private void send(HttpServletResponse response, int status, JsonNode body)
-            throws IOException {
-        byte[] bytes = json.writeValueAsBytes(body);
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
     }
 }
