@@ -1,7 +1,11 @@
 package io.gatehouse.proxy;
 
+import static io.gatehouse.proxy.UpstreamFailures.classify;
+import static io.gatehouse.proxy.UpstreamFailures.isConnectFailure;
+
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
+import io.gatehouse.proxy.UpstreamFailures.Abort;
 import io.gatehouse.task.AsyncTasks;
 import io.gatehouse.task.TaskOutcome;
 import io.gatehouse.task.TaskResult;
@@ -12,10 +16,7 @@ import io.gatehouse.upstream.Service;
 import io.gatehouse.upstream.ServicePool;
 import io.gatehouse.upstream.Timeouts;
 import java.io.ByteArrayOutputStream;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -45,17 +45,6 @@ import org.slf4j.LoggerFactory;
 final class BackgroundCall {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackgroundCall.class);
-
-    /** Why a call was aborted; never thrown, so without stack trace. */
-    private static final class Abort extends Exception {
-        private static final long serialVersionUID = 1L;
-        final ErrorCode code;
-
-        Abort(String message, ErrorCode code) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-    }
 
     private static final Abort TOO_LARGE = new Abort("the response is larger than the task "
             + "keeps", ErrorCode.RESULT_TOO_LARGE);
@@ -314,28 +303,5 @@ final class BackgroundCall {
             forwarder.scheduler().schedule(this::attempt, backoff.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
-    }
-
-    private static boolean isConnectFailure(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof UnknownHostException
-                    || cause instanceof UnresolvedAddressException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static ErrorCode classify(Throwable failure) {
-        if (failure instanceof Abort abort) {
-            return abort.code;
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof TimeoutException
-                    || cause instanceof java.net.SocketTimeoutException) {
-                return ErrorCode.UPSTREAM_TIMEOUT;
-            }
-        }
-        return ErrorCode.UPSTREAM_UNAVAILABLE;
     }
 }

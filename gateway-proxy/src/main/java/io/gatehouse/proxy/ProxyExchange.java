@@ -1,7 +1,11 @@
 package io.gatehouse.proxy;
 
+import static io.gatehouse.proxy.UpstreamFailures.classify;
+import static io.gatehouse.proxy.UpstreamFailures.isConnectFailure;
+
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
+import io.gatehouse.proxy.UpstreamFailures.Abort;
 import io.gatehouse.Outcome;
 import io.gatehouse.Problem;
 import io.gatehouse.ResponseHeaders;
@@ -20,17 +24,13 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -67,17 +67,6 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
      * ({@link ClientWatch}): an exchange answered sooner costs the container nothing extra.
      */
     static final long WATCH_DELAY_MILLIS = 100;
-
-    /** Why an attempt or the exchange was aborted; never thrown, so without stack trace. */
-    static final class Abort extends Exception {
-        private static final long serialVersionUID = 1L;
-        final ErrorCode code;
-
-        Abort(String message, ErrorCode code) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-    }
 
     private static final Abort HEADERS_TIMEOUT = new Abort(
             "no response headers within the timeout", ErrorCode.UPSTREAM_TIMEOUT);
@@ -534,33 +523,6 @@ final class ProxyExchange implements AsyncListener, ClientWatch.Listener {
         }
         return !(failure instanceof Abort) && classify(failure) == ErrorCode.UPSTREAM_UNAVAILABLE
                 && io.gatehouse.upstream.RetryPolicy.DEFAULTS.retriesMethod(method);
-    }
-
-    private static boolean isConnectFailure(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof UnknownHostException
-                    || cause instanceof UnresolvedAddressException) {
-                return true;
-            }
-            if (cause instanceof java.net.SocketTimeoutException
-                    && String.valueOf(cause.getMessage()).contains("onnect")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static ErrorCode classify(Throwable failure) {
-        if (failure instanceof Abort abort) {
-            return abort.code;
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof TimeoutException
-                    || cause instanceof java.net.SocketTimeoutException) {
-                return ErrorCode.UPSTREAM_TIMEOUT;
-            }
-        }
-        return ErrorCode.UPSTREAM_UNAVAILABLE;
     }
 
     private String describe(ErrorCode code, Throwable failure) {
