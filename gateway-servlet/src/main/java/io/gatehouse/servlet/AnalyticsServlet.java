@@ -1,5 +1,7 @@
 package io.gatehouse.servlet;
 
+import static io.gatehouse.servlet.ProblemResponses.refuse;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
@@ -38,8 +40,6 @@ public final class AnalyticsServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
-            .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
 
     private final transient Analytics analytics;
     private final String adminRole;
@@ -53,17 +53,13 @@ public final class AnalyticsServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        Admission.Admitted admitted =
-                request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE)
-                        instanceof Admission.Admitted admission ? admission : null;
-        String requestId = admitted == null ? "" : admitted.requestId();
         response.setHeader("Cache-Control", "no-store");
-        if (admitted == null || admitted.principal().isAnonymous()) {
-            refuse(response, Problem.of(ErrorCode.MISSING_CREDENTIALS,
-                    "analytics are served to authenticated administrators only", requestId),
-                    CHALLENGE);
+        Admission.Admitted admitted = ProblemResponses.authenticated(request, response,
+                "analytics are served to authenticated administrators only");
+        if (admitted == null) {
             return;
         }
+        String requestId = admitted.requestId();
         if (!admitted.principal().roles().contains(adminRole)) {
             refuse(response, Problem.of(ErrorCode.FORBIDDEN,
                     "analytics are served to administrators only", requestId),
@@ -135,10 +131,5 @@ public final class AnalyticsServlet extends HttpServlet {
         Map<String, Long> named = new LinkedHashMap<>();
         byCode.forEach((code, count) -> named.put(code.name(), count));
         return named;
-    }
-
-    private static void refuse(HttpServletResponse response, Problem problem,
-            ResponseHeaders headers) {
-        ProblemResponses.write(new Admission.Rejected(problem, headers), response, false);
     }
 }

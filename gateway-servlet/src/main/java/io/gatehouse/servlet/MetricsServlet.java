@@ -58,9 +58,7 @@ public final class MetricsServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        Admission.Admitted admitted =
-                request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE)
-                        instanceof Admission.Admitted admission ? admission : null;
+        Admission.Admitted admitted = ProblemResponses.admission(request);
         if (!permitted(request, admitted)) {
             Problem problem = Problem.of(ErrorCode.FORBIDDEN,
                     "metrics are not served to this caller",

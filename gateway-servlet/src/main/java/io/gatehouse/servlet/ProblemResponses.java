@@ -1,7 +1,10 @@
 package io.gatehouse.servlet;
 
 import io.gatehouse.Admission;
+import io.gatehouse.ErrorCode;
 import io.gatehouse.Problem;
+import io.gatehouse.ResponseHeaders;
+import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -12,7 +15,38 @@ final class ProblemResponses {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayFilter.class);
 
+    private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
+            .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
+
     private ProblemResponses() {
+    }
+
+    /** The admission the gateway filter left on {@code request}, or {@code null}. */
+    static Admission.Admitted admission(ServletRequest request) {
+        return request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE)
+                instanceof Admission.Admitted admitted ? admitted : null;
+    }
+
+    /**
+     * The admission of an authenticated caller; otherwise answers 401
+     * {@code MISSING_CREDENTIALS} with a bearer challenge and returns {@code null}. For servlets
+     * that report about the caller, mounted on a route that requires credentials.
+     */
+    static Admission.Admitted authenticated(ServletRequest request,
+            HttpServletResponse response, String detail) {
+        Admission.Admitted admitted = admission(request);
+        if (admitted == null || admitted.principal().isAnonymous()) {
+            refuse(response, Problem.of(ErrorCode.MISSING_CREDENTIALS, detail,
+                    admitted == null ? "" : admitted.requestId()), CHALLENGE);
+            return null;
+        }
+        return admitted;
+    }
+
+    /** Sends {@code problem} from a servlet's own answer, never cached. */
+    static void refuse(HttpServletResponse response, Problem problem, ResponseHeaders headers) {
+        response.setHeader("Cache-Control", "no-store");
+        write(new Admission.Rejected(problem, headers), response, false);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.gatehouse.servlet;
 
+import static io.gatehouse.servlet.ProblemResponses.refuse;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.Admission;
 import io.gatehouse.ErrorCode;
@@ -62,8 +64,6 @@ public final class UsageServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(UsageServlet.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ResponseHeaders CHALLENGE = ResponseHeaders.builder()
-            .add("WWW-Authenticate", "Bearer realm=\"gatehouse\"").build();
 
     private final transient UsageQuery usage;
     private final transient TieredRateLimiter limits;
@@ -83,15 +83,12 @@ public final class UsageServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        Admission.Admitted admitted =
-                request.getAttribute(GatewayFilter.ADMISSION_ATTRIBUTE)
-                        instanceof Admission.Admitted admission ? admission : null;
-        String requestId = admitted == null ? "" : admitted.requestId();
-        if (admitted == null || admitted.principal().isAnonymous()) {
-            refuse(response, Problem.of(ErrorCode.MISSING_CREDENTIALS,
-                    "usage is reported to authenticated callers only", requestId), CHALLENGE);
+        Admission.Admitted admitted = ProblemResponses.authenticated(request, response,
+                "usage is reported to authenticated callers only");
+        if (admitted == null) {
             return;
         }
+        String requestId = admitted.requestId();
         Principal caller = admitted.principal();
         String asked = request.getParameter("principal");
         if (asked != null && (asked.isEmpty() || asked.length() > MAX_PRINCIPAL_LENGTH)) {
@@ -167,11 +164,6 @@ public final class UsageServlet extends HttpServlet {
         return report;
     }
 
-    private static void refuse(HttpServletResponse response, Problem problem,
-            ResponseHeaders headers) {
-        response.setHeader("Cache-Control", "no-store");
-        ProblemResponses.write(new Admission.Rejected(problem, headers), response, false);
-    }
 
     /** Collects the servlet's settings. Not thread-safe. */
     public static final class Builder {
